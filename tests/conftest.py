@@ -1,0 +1,80 @@
+"""Shared fixtures: the notebook's own code, the FashionMNIST data and notebook executions."""
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from notebook_code import NOTEBOOK, load_notebook_module  # noqa: E402
+
+ROOT = NOTEBOOK.parent
+DATA_DIR = Path(os.environ.get("DATA_DIR", ROOT / "data")).resolve()
+RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+ARTIFACTS = ("loss_curves.png", "latent_scatter.png", "manifold.png", "class_grid.png",
+             "history.json", "latent_scatter.npz", "manifold.npz", "class_grid.npz", "vae.pt")
+
+
+@pytest.fixture(scope="session")
+def nb():
+    """The notebook's definitions (functions, classes, constants) as a module."""
+    return load_notebook_module()
+
+
+@pytest.fixture(scope="session")
+def data_dir():
+    raw = DATA_DIR / "FashionMNIST" / "raw"
+    missing = [f for f in RAW_FILES if not (raw / f).is_file()]
+    if missing:
+        pytest.fail(f"FashionMNIST files {missing} are missing from {raw}: run `make setup`.")
+    return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def data(nb, data_dir):
+    """The full data set on the CPU, loaded by the notebook's own loader."""
+    return nb.load_fashion_mnist(data_dir, torch.device("cpu"))
+
+
+def execute_notebook(out_dir, **parameters):
+    """Run the notebook headless as a grader would (papermill); return the executed notebook.
+
+    Raises papermill.PapermillExecutionError if a cell fails.
+    """
+    import nbformat
+    import papermill
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parameters = {"DATA_DIR": str(DATA_DIR), "OUTPUT_DIR": str(out_dir / "outputs"),
+                  **parameters}
+    executed = out_dir / "executed.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(executed), parameters=parameters,
+                               cwd=str(ROOT), progress_bar=False, kernel_name="python3")
+    return nbformat.read(executed, as_version=4)
+
+
+class Run:
+    """An executed notebook and the artifacts it wrote."""
+
+    def __init__(self, out_dir, notebook):
+        self.notebook = notebook
+        self.outputs = Path(out_dir) / "outputs"
+        self.history = json.loads((self.outputs / "history.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def short_run(tmp_path_factory, data_dir):
+    """The notebook executed headless for three epochs."""
+    out = tmp_path_factory.mktemp("short_run")
+    return Run(out, execute_notebook(out, EPOCHS=3))
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory, data_dir):
+    """The notebook executed headless with its default parameters (the submitted run)."""
+    out = tmp_path_factory.mktemp("default_run")
+    return Run(out, execute_notebook(out))

@@ -1,0 +1,44 @@
+"""The committed notebook is what a grader opens first: a clean, complete default run."""
+import json
+import re
+
+from conftest import NOTEBOOK
+
+JUNK = re.compile(r"Traceback|Warning|IProgress|\x1b\[|Error")
+
+
+def committed():
+    return json.loads(NOTEBOOK.read_text())
+
+
+def code_cells():
+    return [c for c in committed()["cells"] if c["cell_type"] == "code"]
+
+
+def test_cells_ran_once_each_in_order():
+    counts = [c["execution_count"] for c in code_cells()]
+    assert counts == list(range(1, len(counts) + 1))
+
+
+def test_outputs_hold_the_figures_and_no_errors_or_warnings():
+    outputs = [o for c in code_cells() for o in c["outputs"]]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 6
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    texts = ["".join(o.get("text", "")) for o in outputs]
+    assert not [t for t in texts if JUNK.search(t)]
+
+
+def test_it_is_a_default_run():
+    cells = committed()["cells"]
+    assert not [c for c in cells if "injected-parameters" in c["metadata"].get("tags", [])]
+    tagged = [c for c in cells if "parameters" in c["metadata"].get("tags", [])]
+    assert len(tagged) == 1
+    epochs = int(re.search(r"^EPOCHS = (\d+)", "".join(tagged[0]["source"]), re.M).group(1))
+    history = "".join(o.get("text", "") for c in code_cells() for o in c["outputs"])
+    assert f"Final held-out loss (epoch {epochs})" in history
+
+
+def test_the_notebook_carries_its_title_for_the_pdf():
+    nb = committed()
+    assert nb["metadata"]["title"] == "Variational Autoencoder on FashionMNIST"
+    assert "".join(nb["cells"][0]["source"]).startswith("# " + nb["metadata"]["title"])
