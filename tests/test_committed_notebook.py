@@ -1,6 +1,7 @@
 """The committed notebook is what a grader opens first: a clean, complete default run."""
-import json
 import re
+
+import nbformat
 
 from conftest import NOTEBOOK
 
@@ -8,7 +9,7 @@ JUNK = re.compile(r"Traceback|Warning|IProgress|\x1b\[|Error")
 
 
 def committed():
-    return json.loads(NOTEBOOK.read_text())
+    return nbformat.read(NOTEBOOK, as_version=4)
 
 
 def code_cells():

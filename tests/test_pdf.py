@@ -67,8 +67,10 @@ def test_no_junk_and_only_the_final_progress_bar(pdf):
 
 def test_math_is_rendered_not_left_as_latex_source(pdf):
     text = pdf_text(pdf)
-    assert "$" not in text.replace("$ python", "")
-    assert "\\mathbb" not in text and "\\sum" not in text and "\\frac" not in text
+    for command in ("\\mathbb", "\\mathcal", "\\sum", "\\log", "\\sigma", "\\mid",
+                    "\\underbrace", "$$"):
+        assert command not in text, command
+    assert "ELBO" in text and "∑" in text and "𝑧" in text  # math italic z
 
 
 def test_no_line_runs_off_the_page(pdf):
