@@ -2,7 +2,6 @@
 import re
 
 import nbformat
-
 from conftest import NOTEBOOK
 
 JUNK = re.compile(r"Traceback|Warning|IProgress|\x1b\[|Error")

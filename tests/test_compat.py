@@ -10,7 +10,6 @@ import venv
 
 import nbformat
 import pytest
-
 from conftest import DATA_DIR, NOTEBOOK, ROOT
 
 OLDEST = ["torch==2.2.2", "torchvision==0.17.2", "numpy<2", "matplotlib==3.7.*", "tqdm",

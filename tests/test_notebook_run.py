@@ -1,7 +1,6 @@
 """End to end: the notebook re-executed headless, a few epochs, as a grader would run it."""
 import numpy as np
 import torch
-
 from conftest import ARTIFACTS
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import DATA_DIR, NOTEBOOK, ROOT
 
 HEADINGS = ["Variational Autoencoder on FashionMNIST", "Setup", "Parameters", "Data",

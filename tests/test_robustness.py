@@ -1,6 +1,7 @@
 """Robustness: clear errors for bad parameters and data, finite training, reproducibility."""
 import hashlib
 import http.server
+import json
 import math
 import shutil
 import threading
@@ -9,8 +10,7 @@ import time
 import papermill
 import pytest
 import torch
-
-from conftest import RAW_FILES, execute_notebook
+from conftest import NOTEBOOK, RAW_FILES, Run, execute_notebook
 
 GOOD = dict(epochs=2, batch_size=256, learning_rate=1e-3, seed=0, recon_loss="bce")
 
@@ -130,7 +130,7 @@ def test_the_notebook_reports_missing_data_clearly(tmp_path):
 
 @pytest.mark.parametrize("recon_loss, lr", [("bce", 1e-2), ("mse", 1e-2), ("mse", 1e-3)])
 def test_training_stays_finite(nb, data, recon_loss, lr):
-    _, history = nb.train_vae(data, 2, 256, lr, recon_loss, 0, torch.device("cpu"))
+    _, history = nb.train_vae(data, 2, nb.BATCH_SIZE, lr, recon_loss, 0, torch.device("cpu"))
     for record in history:
         assert all(math.isfinite(v) for v in record.values()), record
     assert history[-1]["test_loss"] < history[0]["test_loss"] * 1.05
@@ -160,7 +160,6 @@ def losses(history):
 
 
 def test_two_executions_give_identical_results(tmp_path, short_run):
-    from conftest import Run
     again = Run(tmp_path, execute_notebook(tmp_path, EPOCHS=3))
     assert losses(again.history) == losses(short_run.history)
     assert artifact_digests(again.outputs) == artifact_digests(short_run.outputs)
@@ -172,7 +171,6 @@ def test_two_executions_give_identical_results(tmp_path, short_run):
 def test_run_all_twice_in_one_kernel_gives_the_same_results(tmp_path, data_dir):
     import nbformat
     from nbclient import NotebookClient
-    from conftest import NOTEBOOK
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     params = nbformat.v4.new_code_cell(
@@ -187,8 +185,8 @@ def test_run_all_twice_in_one_kernel_gives_the_same_results(tmp_path, data_dir):
             for i, cell in enumerate(nb.cells):
                 client.execute_cell(cell, i)
             out = tmp_path / "out"
-            results.append((losses(__import__("json").loads((out / "history.json").read_text())),
-                            artifact_digests(out)))
+            history = json.loads((out / "history.json").read_text())
+            results.append((losses(history), artifact_digests(out)))
     assert results[0] == results[1]
 
 
