@@ -16,7 +16,7 @@ apt_install() {  # apt_install PACKAGE...: install Debian packages when apt-get 
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   if [ -z "${APT_UPDATED:-}" ]; then $sudo apt-get update -qq && APT_UPDATED=1; fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
 
 have_data() {
