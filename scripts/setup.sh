@@ -30,16 +30,16 @@ PIP_ROOT_USER_ACTION=ignore "$PYTHON" -m pip install --quiet --disable-pip-versi
 if have_data; then
   log "FashionMNIST already in $RAW"
 else
-  log "FashionMNIST: downloading into $DATA_DIR"
+  log "FashionMNIST: downloading into $DATA_DIR (with the notebook's own loader)"
   if ! "$PYTHON" - "$DATA_DIR" <<'PY'
-import socket, sys
-import torchvision
-socket.setdefaulttimeout(30)
+import sys
+sys.path.insert(0, "tests")
+from notebook_code import load_notebook_module
+nb = load_notebook_module()
 try:
-    for train in (True, False):
-        torchvision.datasets.FashionMNIST(sys.argv[1], train=train, download=True)
-except Exception as err:
-    sys.exit(f"[setup] download failed: {str(err).strip().splitlines()[-1]}")
+    nb.load_fashion_mnist(sys.argv[1], nb.torch.device("cpu"))
+except RuntimeError as err:
+    sys.exit(f"[setup] {err}")
 PY
   then
     log "trying Debian's dataset-fashion-mnist package instead"

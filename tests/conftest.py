@@ -12,8 +12,6 @@ from notebook_code import NOTEBOOK, load_notebook_module  # noqa: E402
 
 ROOT = NOTEBOOK.parent
 DATA_DIR = Path(os.environ.get("DATA_DIR", ROOT / "data")).resolve()
-RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 ARTIFACTS = ("loss_curves.png", "latent_scatter.png", "manifold.png", "class_grid.png",
              "history.json", "latent_scatter.npz", "manifold.npz", "class_grid.npz", "vae.pt")
 
@@ -25,9 +23,9 @@ def nb():
 
 
 @pytest.fixture(scope="session")
-def data_dir():
+def data_dir(nb):
     raw = DATA_DIR / "FashionMNIST" / "raw"
-    missing = [f for f in RAW_FILES if not (raw / f).is_file()]
+    missing = [f for f in nb.RAW_FILES if not (raw / f).is_file()]
     if missing:
         pytest.fail(f"FashionMNIST files {missing} are missing from {raw}: run `make setup`.")
     return DATA_DIR

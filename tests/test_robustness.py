@@ -10,7 +10,7 @@ import time
 import papermill
 import pytest
 import torch
-from conftest import NOTEBOOK, RAW_FILES, Run, execute_notebook
+from conftest import NOTEBOOK, Run, execute_notebook
 
 GOOD = dict(epochs=2, batch_size=256, learning_rate=1e-3, seed=0, recon_loss="bce")
 
@@ -109,7 +109,7 @@ def test_a_stalled_download_times_out_instead_of_hanging(nb, tmp_path, monkeypat
 def test_corrupt_files_give_a_clear_error(nb, tmp_path, data_dir, damage):
     raw = tmp_path / "FashionMNIST" / "raw"
     raw.mkdir(parents=True)
-    for name in RAW_FILES:
+    for name in nb.RAW_FILES:
         shutil.copy(data_dir / "FashionMNIST" / "raw" / name, raw / name)
     images = raw / "train-images-idx3-ubyte"
     content = images.read_bytes()
