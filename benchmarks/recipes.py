@@ -8,6 +8,7 @@ given machine; the times depend on its load.
 Usage: python benchmarks/recipes.py [RECIPE ...] [--data-dir data]
 """
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
+os.environ["TQDM_DISABLE"] = "1"  # no progress bars from the notebook's train_vae
 sys.path.insert(0, str(ROOT / "tests"))
 from notebook_code import load_notebook_module  # noqa: E402
 
@@ -28,14 +30,17 @@ def main():
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
     args = parser.parse_args()
     nb = load_notebook_module()
-    data = nb.load_fashion_mnist(args.data_dir, torch.device("cpu"))
+    device = torch.device("cpu")
+    bf16 = nb.native_bf16(device)  # as the notebook's default PRECISION = "auto" does
+    data = nb.load_fashion_mnist(args.data_dir, device)
+    print(f"bfloat16 autocast: {bf16}")
     print(f"{'batch':>6} {'peak lr':>8} {'epochs':>6} {'seed':>4}  {'held-out':>8}  time")
     for recipe in args.recipes:
         batch_size, lr, epochs, *seed = recipe.split(",")
         seed = int(seed[0]) if seed else 0
         start = time.perf_counter()
         _, history = nb.train_vae(data, int(epochs), int(batch_size), float(lr), "bce",
-                                  seed, torch.device("cpu"))
+                                  seed, device, bf16=bf16)
         print(f"{batch_size:>6} {lr:>8} {epochs:>6} {seed:>4}  "
               f"{history[-1]['test_loss']:8.2f}  {time.perf_counter() - start:5.0f} s",
               flush=True)

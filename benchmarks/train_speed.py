@@ -1,35 +1,84 @@
-"""Training speed: the notebook's own loop against the textbook loop, side by side.
+"""Training speed: the notebook's own epoch against the matmul floor and the textbook loop.
 
-The textbook loop is the one most tutorials show: a torchvision DataLoader with ToTensor,
-batches of 128, Adam at a constant 1e-3, sigmoid + binary cross-entropy, and `.item()` every
-step. Both train the notebook's own VAE for the same number of epochs on the same machine, and
-both are scored by the notebook's own `evaluate` (held-out loss on the 10,000 test images).
+For each arithmetic path of the notebook (bfloat16 autocast, on a CPU that has it natively, and
+float32) this measures, in one run:
+- the matmul rate of the model's five large products (encoder and decoder 784 x 512 layers:
+  two forward, three backward) at the notebook's batch size, best of several tries;
+- the floor it implies for one epoch: the FLOPs of those products over the 60,000 training images
+  plus the two forward products over the 10,000 held-out images, at that rate;
+- the notebook's epoch time (training and held-out evaluation) from its own `train_vae`, the
+  median epoch of a short run, and its ratio to the floor.
+It also trains the textbook loop (torchvision DataLoader + ToTensor, batch 128, Adam 1e-3,
+`.item()` every step, float32) side by side and reports the notebook's float32 speed-up over it,
+with the held-out loss of both (scored by the notebook's own `evaluate`).
 
-Usage: python benchmarks/train_speed.py [--epochs N] [--data-dir data]
+Usage: python benchmarks/train_speed.py [--epochs N] [--threads T] [--data-dir data]
 """
 import argparse
-import resource
+import os
+import math
+import statistics
 import sys
 import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-import torchvision
-from torch.utils.data import DataLoader
 
 ROOT = Path(__file__).resolve().parents[1]
+os.environ["TQDM_DISABLE"] = "1"  # no progress bars from the notebook's train_vae
 sys.path.insert(0, str(ROOT / "tests"))
 from notebook_code import load_notebook_module  # noqa: E402
 
 NB = load_notebook_module()
+N_TRAIN, N_TEST, N_PIXELS, N_HIDDEN = 60_000, 10_000, 784, 512
+FLOP_PER_IMAGE_PRODUCT = 2 * N_PIXELS * N_HIDDEN  # one 784 x 512 product for one image
 
 
-def textbook_loop(data_dir, epochs, seed):
-    """Train with the DataLoader loop; return (model, seconds per epoch)."""
+def matmul_rate(batch_size, dtype, tries=5):
+    """FLOP/s of the five large products of one training step, best of `tries` epochs."""
+    steps = math.ceil(N_TRAIN / batch_size)
+    x = torch.rand(batch_size, N_PIXELS, dtype=dtype)
+    h = torch.rand(batch_size, N_HIDDEN, dtype=dtype)
+    grad_h = torch.rand(batch_size, N_HIDDEN, dtype=dtype)
+    grad_logits = torch.rand(batch_size, N_PIXELS, dtype=dtype)
+    w_enc = torch.rand(N_HIDDEN, N_PIXELS, dtype=dtype)
+    w_dec = torch.rand(N_PIXELS, N_HIDDEN, dtype=dtype)
+
+    def one_step():
+        x @ w_enc.T, grad_h.T @ x  # encoder: forward, weight gradient
+        h @ w_dec.T, grad_logits @ w_dec, grad_logits.T @ h  # decoder: forward, input, weight
+
+    one_step()
+    best = math.inf
+    for _ in range(tries):
+        start = time.perf_counter()
+        for _ in range(steps):
+            one_step()
+        best = min(best, time.perf_counter() - start)
+    return 5 * steps * batch_size * FLOP_PER_IMAGE_PRODUCT / best
+
+
+def epoch_flop():
+    """Matmul FLOPs of one epoch: train forward + backward, held-out forward."""
+    return (5 * N_TRAIN + 2 * N_TEST) * FLOP_PER_IMAGE_PRODUCT
+
+
+def notebook_epochs(data, epochs, batch_size, learning_rate, bf16, seed):
+    """Train with the notebook's own train_vae; return (model, median epoch seconds)."""
+    model, history = NB.train_vae(data, epochs, batch_size, learning_rate, "bce", seed,
+                                  torch.device("cpu"), bf16=bf16)
+    return model, statistics.median(h["seconds"] for h in history)
+
+
+def textbook_epochs(data_dir, epochs, seed):
+    """The DataLoader loop most tutorials show; return (model, median epoch seconds)."""
+    import torchvision
+    from torch.utils.data import DataLoader
+
     torch.manual_seed(seed)
     dataset = torchvision.datasets.FashionMNIST(
-        data_dir, train=True, download=True, transform=torchvision.transforms.ToTensor())
+        data_dir, train=True, download=False, transform=torchvision.transforms.ToTensor())
     loader = DataLoader(dataset, batch_size=128, shuffle=True)
     model = NB.VAE()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -39,7 +88,7 @@ def textbook_loop(data_dir, epochs, seed):
         model.train()
         running = 0.0
         for x, _ in loader:
-            x = x.view(-1, 784)
+            x = x.view(-1, N_PIXELS)
             logits, mu, logvar = model(x)
             loss = (F.binary_cross_entropy(torch.sigmoid(logits), x, reduction="sum")
                     + NB.kl_divergence(mu, logvar).sum())
@@ -48,52 +97,46 @@ def textbook_loop(data_dir, epochs, seed):
             optimizer.step()
             running += loss.item()
         seconds.append(time.perf_counter() - start)
-    return model, seconds
+    return model, statistics.median(seconds)
 
 
-def notebook_loop(data, epochs, seed, batch_size, learning_rate):
-    """Train with the notebook's own train_vae; return (model, seconds per epoch)."""
-    model, history = NB.train_vae(data, epochs, batch_size, learning_rate, "bce", seed,
-                                  torch.device("cpu"))
-    return model, [h["seconds"] for h in history]
-
-
-def held_out_loss(model, data, seed):
-    recon, kl = NB.evaluate(model, data["test_x"], "bce", seed).tolist()
-    return recon + kl
+def held_out(model, data, seed):
+    return sum(NB.evaluate(model, data["test_x"], "bce", seed).tolist())
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    defaults = NB.__dict__
-    batch_size, learning_rate = defaults["BATCH_SIZE"], defaults["LEARNING_RATE"]
+    torch.set_num_threads(args.threads)
+    batch_size, learning_rate = NB.BATCH_SIZE, NB.LEARNING_RATE
     data = NB.load_fashion_mnist(args.data_dir, torch.device("cpu"))
-    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"bfloat16 autocast: {NB.use_bf16_autocast(torch.device('cpu'))}; "
-          f"{args.epochs} epochs each\n")
-
-    results = {}
-    for name, run in [
-        ("textbook loop (DataLoader, batch 128)",
-         lambda: textbook_loop(args.data_dir, args.epochs, args.seed)),
-        (f"notebook loop (batch {batch_size})",
-         lambda: notebook_loop(data, args.epochs, args.seed, batch_size, learning_rate)),
-    ]:
-        model, seconds = run()
-        steady = sorted(seconds)[len(seconds) // 2]  # median epoch
-        results[name] = (steady, held_out_loss(model, data, args.seed))
-        print(f"{name:40s} {steady:6.2f} s/epoch  {60_000 / steady:9,.0f} images/s  "
-              f"held-out loss {results[name][1]:.2f}")
-
-    (base, base_loss), (ours, our_loss) = results.values()
-    print(f"\nspeed-up: {base / ours:.2f}x per epoch; held-out loss difference "
-          f"{our_loss - base_loss:+.2f} nats (negative = the notebook loop is better)")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory of this process: {peak:,.0f} MB")
+    paths = [("float32", False)]
+    if NB.native_bf16(torch.device("cpu")):
+        paths.insert(0, ("bfloat16 autocast", True))
+    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s), batch {batch_size}, "
+          f"{args.epochs} epochs per loop; matmul FLOPs per epoch {epoch_flop() / 1e9:.0f} G\n")
+    print(f"{'path':18s} {'matmul rate':>12s} {'floor':>8s} {'epoch':>8s} {'ratio':>6s}"
+          f" {'held-out':>9s}")
+    epoch_seconds = {}
+    for name, bf16 in paths:
+        dtype = torch.bfloat16 if bf16 else torch.float32
+        rate = matmul_rate(batch_size, dtype)
+        model, seconds = notebook_epochs(data, args.epochs, batch_size, learning_rate, bf16,
+                                         args.seed)
+        rate = max(rate, matmul_rate(batch_size, dtype))  # the faster reading: a stricter floor
+        floor = epoch_flop() / rate
+        epoch_seconds[name] = seconds
+        print(f"{name:18s} {rate / 1e9:7.0f} GFLOP/s {floor:6.2f} s {seconds:6.2f} s "
+              f"{seconds / floor:5.2f}x {held_out(model, data, args.seed):9.2f}", flush=True)
+    model, textbook = textbook_epochs(args.data_dir, args.epochs, args.seed)
+    print(f"{'textbook loop':18s} {'':>12s} {'':>8s} {textbook:6.2f} s {'':>6s} "
+          f"{held_out(model, data, args.seed):9.2f}")
+    print(f"\nnotebook float32 epoch: {textbook / epoch_seconds['float32']:.2f}x faster than the "
+          "textbook loop (batch 128, float32)")
 
 
 if __name__ == "__main__":

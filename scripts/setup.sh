@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Set up a fresh machine: Python packages, FashionMNIST in DATA_DIR, and the PDF tool chain.
-# Safe to run again: every step is skipped when its result is already there.
+# Set up the project: a virtual environment in $VENV with requirements-dev.txt, FashionMNIST in
+# $DATA_DIR, and the PDF tool chain. Never installs into the Python that runs it. Safe to run
+# again: every step is skipped when its result is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
 DATA_DIR=${DATA_DIR:-data}
-RAW="$DATA_DIR/FashionMNIST/raw"
-FILES="train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte"
-DEBIAN_DIR=/usr/share/datasets/fashion-mnist
+MIN_PYTHON=3.10
+STAMP="$VENV/.requirements-installed"
 
 log() { echo "[setup] $*"; }
+die() { echo "[setup] ERROR: $*" >&2; exit 1; }
 
 apt_install() {  # apt_install PACKAGE...: install Debian packages when apt-get is available
   command -v apt-get >/dev/null || return 1
@@ -19,49 +21,68 @@ apt_install() {  # apt_install PACKAGE...: install Debian packages when apt-get 
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
 
-have_data() {
-  for f in $FILES; do [ -s "$RAW/$f" ] || return 1; done
-}
+# 1. The virtual environment, created once with $PYTHON (which gets nothing installed) and reused.
+if [ ! -x "$VENV/bin/python" ]; then
+  command -v "$PYTHON" >/dev/null || die "no '$PYTHON' on PATH: install Python $MIN_PYTHON or newer."
+  version=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  [ "$(printf '%s\n' "$MIN_PYTHON" "$version" | sort -V | head -1)" = "$MIN_PYTHON" ] ||
+    die "Python $MIN_PYTHON or newer is needed; $PYTHON is Python $version."
+  log "creating the virtual environment $VENV with $PYTHON (Python $version)"
+  # What the starting interpreter has installed, to check later that set-up left it alone.
+  snapshot=$("$PYTHON" scripts/site_packages.py)
+  if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
+    rm -rf "$VENV"
+    log "the venv module is missing (Debian/Ubuntu ship it separately): installing python$version-venv"
+    apt_install "python$version-venv" ||
+      die "'$PYTHON -m venv' fails and apt-get cannot install python$version-venv; install it, then run again."
+    "$PYTHON" -m venv "$VENV"
+  fi
+  printf '%s\n' "$snapshot" > "$VENV/system-site-packages.txt"
+fi
+VPY="$VENV/bin/python"
 
-log "Python packages (requirements-dev.txt)"
-PIP_ROOT_USER_ACTION=ignore "$PYTHON" -m pip install --quiet --disable-pip-version-check \
-  -r requirements-dev.txt
-
-if have_data; then
-  log "FashionMNIST already in $RAW"
+# 2. The packages, installed again only when the requirements change.
+wanted=$(cat requirements.txt requirements-dev.txt | cksum)
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$wanted" ]; then
+  log "Python packages up to date in $VENV"
 else
-  log "FashionMNIST: downloading into $DATA_DIR (with the notebook's own loader)"
-  if ! "$PYTHON" - "$DATA_DIR" <<'PY'
+  log "installing requirements-dev.txt into $VENV"
+  "$VPY" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+  echo "$wanted" > "$STAMP"
+fi
+
+# 3. FashionMNIST: downloaded by the notebook's own code (md5-checked); offline, from Debian's
+# dataset-fashion-mnist package through the same code.
+fetch() {  # fetch [MIRROR]: put FashionMNIST in $DATA_DIR with the notebook's downloader
+  "$VPY" - "$DATA_DIR" "$@" <<'PY'
 import sys
 sys.path.insert(0, "tests")
 from notebook_code import load_notebook_module
 nb = load_notebook_module()
+mirrors = tuple(sys.argv[2:]) or nb.MIRRORS
 try:
-    nb.load_fashion_mnist(sys.argv[1], nb.torch.device("cpu"))
+    nb.download_fashion_mnist(nb.raw_folder(sys.argv[1]), mirrors)
 except RuntimeError as err:
     sys.exit(f"[setup] {err}")
 PY
-  then
-    log "trying Debian's dataset-fashion-mnist package instead"
-    [ -d "$DEBIAN_DIR" ] || apt_install dataset-fashion-mnist || true
-    if [ -d "$DEBIAN_DIR" ]; then
-      mkdir -p "$RAW"
-      for f in $FILES; do gzip -dc "$DEBIAN_DIR/$f.gz" > "$RAW/$f"; done
-    fi
-  fi
-  if ! have_data; then
-    echo "[setup] ERROR: FashionMNIST could not be downloaded, and Debian's dataset-fashion-mnist" >&2
-    echo "        package is not available. Put the four files ($FILES)," >&2
-    echo "        gunzipped, into $RAW and run this again." >&2
-    exit 1
-  fi
-  log "FashionMNIST ready in $RAW"
+}
+DEBIAN_DIR=/usr/share/datasets/fashion-mnist
+if [ -d "$DEBIAN_DIR" ]; then
+  fetch "file://$DEBIAN_DIR/"
+elif ! fetch; then
+  log "trying Debian's dataset-fashion-mnist package instead"
+  apt_install dataset-fashion-mnist ||
+    die "FashionMNIST could not be downloaded nor installed with apt-get (see above)."
+  fetch "file://$DEBIAN_DIR/"
 fi
 
+# 4. The PDF tool chain (LaTeX, pandoc, pdftoppm) for `make pdf`.
 if command -v xelatex >/dev/null && command -v pandoc >/dev/null && command -v pdftoppm >/dev/null; then
   log "PDF tools already installed"
 elif apt_install texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc poppler-utils; then
   log "PDF tools installed (xelatex, pandoc, pdftoppm)"
+elif [ "$(uname)" = Darwin ]; then
+  log "for 'make pdf': brew install --cask mactex-no-gui && brew install pandoc poppler"
 else
-  log "WARNING: could not install xelatex/pandoc (no apt-get); 'make pdf' needs them" >&2
+  log "WARNING: 'make pdf' needs xelatex, pandoc and pdftoppm; install them with your package manager"
 fi

@@ -1,6 +1,9 @@
 """Shared fixtures: the notebook's own code, the FashionMNIST data and notebook executions."""
+import glob
 import json
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,8 +15,21 @@ from notebook_code import NOTEBOOK, load_notebook_module  # noqa: E402
 
 ROOT = NOTEBOOK.parent
 DATA_DIR = Path(os.environ.get("DATA_DIR", ROOT / "data")).resolve()
-ARTIFACTS = ("loss_curves.png", "latent_scatter.png", "manifold.png", "class_grid.png",
-             "history.json", "latent_scatter.npz", "manifold.npz", "class_grid.npz", "vae.pt")
+ARTIFACTS = ("loss_curves.png", "reconstructions.png", "latent_scatter.png", "manifold.png",
+             "class_grid.png", "history.json", "latent_scatter.npz", "manifold.npz",
+             "class_grid.npz", "vae.pt")
+
+VENV = ROOT / ".venv"
+PROJECT_FILES = ("Makefile", "requirements.txt", "requirements-dev.txt", NOTEBOOK.name)
+
+
+def copy_project(target):
+    """A scratch copy of what `make run` needs: Makefile, scripts, requirements, notebook."""
+    for name in PROJECT_FILES:
+        shutil.copy(ROOT / name, target / name)
+    shutil.copytree(ROOT / "scripts", target / "scripts")
+    shutil.copytree(ROOT / "tests", target / "tests",
+                    ignore=shutil.ignore_patterns("__pycache__"))
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +40,8 @@ def nb():
 
 @pytest.fixture(scope="session")
 def data_dir(nb):
-    raw = DATA_DIR / "FashionMNIST" / "raw"
-    missing = [f for f in nb.RAW_FILES if not (raw / f).is_file()]
+    raw = nb.raw_folder(DATA_DIR)
+    missing = [f for f in nb.RAW_MD5 if not (raw / f).is_file()]
     if missing:
         pytest.fail(f"FashionMNIST files {missing} are missing from {raw}: run `make setup`.")
     return DATA_DIR
@@ -76,3 +92,20 @@ def default_run(tmp_path_factory, data_dir):
     """The notebook executed headless with its default parameters (the submitted run)."""
     out = tmp_path_factory.mktemp("default_run")
     return Run(out, execute_notebook(out))
+
+
+def find_python(version):
+    """An interpreter of `version` (e.g. "3.12"): pyenv's, else one on PATH; None if absent."""
+    candidates = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python"
+                                                     f"{version}")))
+    candidates.append(f"python{version}")
+    for candidate in candidates:
+        try:
+            found = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"],
+                                   capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if found.returncode == 0 and found.stdout.strip() == str(tuple(map(int,
+                                                                           version.split(".")))):
+            return candidate
+    return None

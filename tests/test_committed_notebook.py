@@ -38,7 +38,24 @@ def test_it_is_a_default_run():
     assert f"Final held-out loss (epoch {epochs})" in history
 
 
-def test_the_notebook_carries_its_title_for_the_pdf():
+def test_the_notebook_carries_its_title_and_author_for_the_pdf():
     nb = committed()
     assert nb["metadata"]["title"] == "Variational Autoencoder on FashionMNIST"
-    assert "".join(nb["cells"][0]["source"]).startswith("# " + nb["metadata"]["title"])
+    assert nb["metadata"]["authors"] == [{"name": "FirstName LastName"}]
+    title_cell = nb["cells"][0]
+    assert "".join(title_cell["source"]) == "# " + nb["metadata"]["title"]
+    assert "title" in title_cell["metadata"]["tags"]  # dropped from the PDF, which prints it
+
+
+def test_no_output_prints_an_absolute_path():
+    text = "".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
+                   for c in code_cells() for o in c["outputs"])
+    assert not re.findall(r"(?:/work|/root|/home|/tmp|/Users|/content)/\S+", text)
+
+
+def test_every_code_cell_is_short_and_follows_a_markdown_cell():
+    cells = committed()["cells"]
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] == "code":
+            assert len("".join(cell["source"]).splitlines()) <= 60, i
+            assert cells[i - 1]["cell_type"] == "markdown", i

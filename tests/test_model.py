@@ -1,10 +1,10 @@
-"""Unit tests of the notebook's model, loss and training helpers."""
+"""Unit tests of the notebook's model, loss and training helpers, against independent formulas."""
 import math
 
 import pytest
 import torch
 import torch.nn.functional as F
-from torch.distributions import Normal, kl_divergence
+from torch.distributions import Bernoulli, Normal, kl_divergence
 
 
 def test_layer_sizes_match_the_assignment(nb):
@@ -19,21 +19,26 @@ def test_layer_sizes_match_the_assignment(nb):
     }
 
 
-def test_encoder_returns_mu_and_logvar_of_shape_n_by_2(nb):
+def test_encoder_computes_two_heads_on_a_relu_layer(nb):
     torch.manual_seed(0)
-    mu, logvar = nb.Encoder()(torch.rand(7, 784))
-    assert mu.shape == (7, 2) and logvar.shape == (7, 2)
-    assert not torch.equal(mu, logvar)
+    encoder = nb.Encoder()
+    x = torch.rand(7, 784)
+    mu, logvar = encoder(x)
+    W, b = encoder.hidden.weight, encoder.hidden.bias
+    h = torch.clamp(x @ W.T + b, min=0)
+    assert torch.allclose(mu, h @ encoder.mu.weight.T + encoder.mu.bias, atol=1e-5)
+    assert torch.allclose(logvar, h @ encoder.logvar.weight.T + encoder.logvar.bias, atol=1e-5)
 
 
-def test_decoder_output_is_a_probability_even_far_from_the_prior(nb):
+def test_decoder_computes_sigmoid_of_a_relu_layer(nb):
     torch.manual_seed(0)
     decoder = nb.Decoder()
     z = torch.cat([torch.randn(100, 2), torch.tensor([[60.0, -60.0], [-80.0, 80.0]])])
+    h = torch.clamp(z @ decoder.hidden.weight.T + decoder.hidden.bias, min=0)
+    expected = 1 / (1 + torch.exp(-(h @ decoder.out.weight.T + decoder.out.bias)))
     x = decoder(z)
-    assert x.shape == (102, 784)
-    assert x.min() >= 0 and x.max() <= 1
-    assert torch.allclose(x, torch.sigmoid(decoder.logits(z)))
+    assert x.shape == (102, 784) and x.min() >= 0 and x.max() <= 1
+    assert torch.allclose(x, expected, atol=1e-6)
 
 
 def test_kl_matches_torch_distributions(nb):
@@ -63,27 +68,49 @@ def test_reparameterization_is_differentiable_in_mu_and_logvar(nb):
     assert logvar.grad.abs().sum() > 0
 
 
+def test_bernoulli_nll_value_and_gradient_match_pytorch_for_any_logit(nb):
+    torch.manual_seed(0)
+    logits = torch.cat([torch.randn(30, 784) * 5, torch.full((1, 784), 120.0),
+                        torch.full((1, 784), -120.0)]).double().requires_grad_()
+    x = torch.rand(32, 784, dtype=torch.float64)
+    x[-2:] = torch.randint(0, 2, (2, 784)).double()
+    ours = nb.BernoulliNLL.apply(logits, x)
+    (g_ours,) = torch.autograd.grad(ours * 0.5, logits)
+    reference = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+    (g_ref,) = torch.autograd.grad(reference * 0.5, logits)
+    assert torch.isfinite(ours) and torch.allclose(ours, reference, rtol=1e-10)
+    assert torch.allclose(g_ours, g_ref, atol=1e-12)
+
+
 @pytest.mark.parametrize("kind", ["bce", "mse"])
-def test_loss_parts_add_up_and_match_the_textbook_formulas(nb, kind):
+def test_reconstruction_loss_is_the_textbook_sum_over_pixels_and_images(nb, kind):
     torch.manual_seed(0)
     x = torch.rand(32, 784)
     logits = torch.randn(32, 784) * 3
-    probs = torch.sigmoid(logits)
-    per_image = nb.reconstruction_loss(logits, x, kind)
     if kind == "bce":
-        expected = F.binary_cross_entropy(probs, x, reduction="none").sum(dim=1)
+        expected = -Bernoulli(logits=logits, validate_args=False).log_prob(x).sum()
     else:
-        expected = ((probs - x) ** 2).sum(dim=1)
-    assert per_image.shape == (32,)
-    assert torch.allclose(per_image, expected, rtol=1e-4)
+        expected = ((1 / (1 + torch.exp(-logits)) - x) ** 2).sum()
+    assert torch.allclose(nb.reconstruction_loss(logits, x, kind), expected, rtol=1e-4)
 
+
+@pytest.mark.parametrize("kind", ["bce", "mse"])
+def test_vae_loss_is_the_negative_elbo_of_one_reparameterized_sample(nb, kind):
+    torch.manual_seed(0)
     model = nb.VAE()
-    torch.manual_seed(1)
-    recon, kl = nb.vae_loss(model, x, kind)
-    torch.manual_seed(1)
-    logits, mu, logvar = model(x)
-    assert torch.allclose(recon, nb.reconstruction_loss(logits, x, kind).sum())
-    assert torch.allclose(kl, nb.kl_divergence(mu, logvar).sum())
+    x = torch.rand(16, 784)
+    recon, kl = nb.vae_loss(model, x, kind, torch.Generator().manual_seed(3))
+    # the same noise, drawn as reparameterize documents: eps ~ N(0, I) from the generator
+    eps = torch.randn(16, 2, generator=torch.Generator().manual_seed(3))
+    mu, logvar = model.encoder(x)
+    posterior = Normal(mu, torch.exp(0.5 * logvar))
+    probs = model.decoder(mu + eps * posterior.scale)
+    if kind == "bce":
+        expected_recon = -Bernoulli(probs=probs, validate_args=False).log_prob(x).sum()
+    else:
+        expected_recon = ((probs - x) ** 2).sum()
+    assert torch.allclose(recon, expected_recon, rtol=1e-4)
+    assert torch.allclose(kl, kl_divergence(posterior, Normal(0.0, 1.0)).sum(), rtol=1e-4)
 
 
 def test_unknown_reconstruction_loss_is_rejected(nb):
@@ -91,10 +118,12 @@ def test_unknown_reconstruction_loss_is_rejected(nb):
         nb.reconstruction_loss(torch.zeros(1, 784), torch.zeros(1, 784), "l1")
 
 
-def test_gradients_reach_every_parameter(nb):
+@pytest.mark.parametrize("bf16", [False, True])
+def test_gradients_reach_every_parameter(nb, bf16):
     torch.manual_seed(0)
     model = nb.VAE()
-    recon, kl = nb.vae_loss(model, torch.rand(16, 784), "bce")
+    recon, kl = nb.vae_loss(model, torch.rand(16, 784), "bce", bf16=bf16)
+    assert recon.dtype == kl.dtype == torch.float32
     (recon + kl).backward()
     for name, p in model.named_parameters():
         assert p.grad is not None, name
@@ -110,3 +139,13 @@ def test_learning_rate_schedule_warms_up_then_decays_to_zero(nb):
     assert factors[-1] < 1e-4
     assert all(a >= b for a, b in zip(factors[warmup:], factors[warmup + 1:]))
     assert all(0 < f <= 1 for f in factors) and not any(math.isnan(f) for f in factors)
+
+
+def test_tile_centres_are_the_centres_of_the_tiles(nb):
+    images = torch.zeros(2, 3, 28, 28).numpy()
+    for gap in (1, 3):
+        canvas = nb.tile_images(images + 1, gap)
+        centres = nb.tile_centres(3, 28, gap)
+        columns = canvas[0] > 0
+        for start, centre in zip(range(0, canvas.shape[1], 28 + gap), centres):
+            assert columns[start:start + 28].all() and centre == start + 13.5

@@ -1,9 +1,11 @@
 """Robustness: clear errors for bad parameters and data, finite training, reproducibility."""
+import gzip
 import hashlib
 import http.server
 import json
 import math
 import shutil
+import socket
 import threading
 import time
 
@@ -12,39 +14,49 @@ import pytest
 import torch
 from conftest import NOTEBOOK, Run, execute_notebook
 
-GOOD = dict(epochs=2, batch_size=256, learning_rate=1e-3, seed=0, recon_loss="bce")
+GOOD = {"EPOCHS": 2, "BATCH_SIZE": 256, "LEARNING_RATE": 1e-3, "SEED": 0,
+        "RECON_LOSS": "bce", "PRECISION": "auto"}
 
 
 # --- bad parameters --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, value, accepted", [
-    ("epochs", 0, "positive integer"), ("epochs", -3, "positive integer"),
-    ("epochs", 2.5, "positive integer"), ("epochs", True, "positive integer"),
-    ("batch_size", 0, "positive integer"), ("batch_size", "64", "positive integer"),
-    ("learning_rate", 0.0, "finite number greater than 0"),
-    ("learning_rate", -1e-3, "finite number greater than 0"),
-    ("learning_rate", math.inf, "finite number greater than 0"),
-    ("learning_rate", math.nan, "finite number greater than 0"),
-    ("seed", 1.5, "an integer"), ("seed", "0", "an integer"),
-    ("recon_loss", "l1", '"bce", "mse"'), ("recon_loss", "BCE", '"bce", "mse"'),
+    ("EPOCHS", 0, "positive integer"), ("EPOCHS", -3, "positive integer"),
+    ("EPOCHS", 2.5, "positive integer"), ("EPOCHS", True, "positive integer"),
+    ("BATCH_SIZE", 0, "positive integer"), ("BATCH_SIZE", "64", "positive integer"),
+    ("LEARNING_RATE", 0.0, "finite number greater than 0"),
+    ("LEARNING_RATE", -1e-3, "finite number greater than 0"),
+    ("LEARNING_RATE", math.inf, "finite number greater than 0"),
+    ("LEARNING_RATE", math.nan, "finite number greater than 0"),
+    ("LEARNING_RATE", "1e-3", "finite number greater than 0"),
+    ("SEED", 1.5, "an integer"), ("SEED", "0", "an integer"),
+    ("RECON_LOSS", "l1", '"bce" or "mse"'), ("RECON_LOSS", "BCE", '"bce" or "mse"'),
+    ("PRECISION", "bf16", '"auto" or "float32"'), ("PRECISION", None, '"auto" or "float32"'),
 ])
 def test_each_bad_parameter_is_named_with_what_is_accepted(nb, tmp_path, name, value,
                                                            accepted):
-    params = {**GOOD, name: value}
     with pytest.raises(ValueError) as err:
-        nb.validate_parameters(output_dir=tmp_path, **params)
-    assert name.upper() in str(err.value) and accepted in str(err.value)
+        nb.validate_parameters({**GOOD, name: value}, tmp_path)
+    assert f"{name} = {value!r}" in str(err.value) and accepted in str(err.value)
+
+
+def test_every_parameter_of_the_parameters_cell_is_checked(nb):
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    source = "".join(next(c["source"] for c in cells
+                          if "parameters" in c["metadata"].get("tags", [])))
+    names = {line.split("=")[0].strip() for line in source.splitlines() if "=" in line}
+    assert names - {"DATA_DIR", "OUTPUT_DIR"} == set(nb.ACCEPTED) == set(GOOD)
 
 
 def test_an_unwritable_output_dir_is_rejected(nb, tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a directory")
     with pytest.raises(ValueError, match="OUTPUT_DIR"):
-        nb.validate_parameters(output_dir=blocker / "outputs", **GOOD)
+        nb.validate_parameters(GOOD, blocker / "outputs")
 
 
 def test_good_parameters_create_the_output_dir(nb, tmp_path):
-    out = nb.validate_parameters(output_dir=tmp_path / "new" / "outputs", **GOOD)
+    out = nb.validate_parameters(GOOD, tmp_path / "new" / "outputs")
     assert out.is_dir() and list(out.iterdir()) == []
 
 
@@ -58,7 +70,7 @@ def test_the_notebook_stops_on_a_bad_parameter_before_loading_data(tmp_path):
     assert not empty.exists(), "the data loader must not have run"
 
 
-# --- missing and corrupt data ------------------------------------------------------------------
+# --- downloading, missing and corrupt data ----------------------------------------------------
 
 @pytest.fixture
 def offline(nb, monkeypatch):
@@ -70,17 +82,52 @@ def offline(nb, monkeypatch):
 
 
 def test_missing_data_and_no_network_fails_fast_with_instructions(nb, tmp_path, offline):
+    raw = nb.raw_folder(tmp_path)
     start = time.perf_counter()
     with pytest.raises(RuntimeError) as err:
-        nb.load_fashion_mnist(tmp_path, torch.device("cpu"))
+        nb.download_fashion_mnist(raw)
     message = str(err.value)
     assert time.perf_counter() - start < 30
-    assert "FashionMNIST" in message and str(tmp_path / "FashionMNIST" / "raw") in message
-    assert "train-images-idx3-ubyte" in message and "internet" in message
+    assert "FashionMNIST" in message and str(raw) in message and "internet" in message
+    assert all(mirror in message for mirror in nb.MIRRORS)
+    assert not raw.exists() or not any(raw.iterdir())
 
 
-class SilentHandler(http.server.BaseHTTPRequestHandler):
-    """Accepts the connection, then never answers: a stalled network."""
+@pytest.fixture(scope="module")
+def gz_files(nb, data_dir):
+    """The four files gzipped, as a mirror serves them."""
+    raw = nb.raw_folder(data_dir)
+    return {f"/{name}.gz": gzip.compress((raw / name).read_bytes(), compresslevel=1)
+            for name in nb.RAW_MD5}
+
+
+def serve(handler):
+    """Start a local HTTP server with `handler`; return its base URL and the server."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/", server
+
+
+def mirror_of(files):
+    """A handler class that serves `files` ({path: bytes}) and 404 for anything else."""
+    class Mirror(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path not in files:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(files[self.path])))
+            self.end_headers()
+            self.wfile.write(files[self.path])
+
+        def log_message(self, *args):
+            pass
+    return Mirror
+
+
+class Stalled(http.server.BaseHTTPRequestHandler):
+    """Accepts the connection, then never answers."""
 
     def do_GET(self):
         time.sleep(20)
@@ -89,48 +136,85 @@ class SilentHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_a_stalled_download_times_out_instead_of_hanging(nb, tmp_path, monkeypatch):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SilentHandler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    mirror = f"http://127.0.0.1:{server.server_address[1]}/"
-    monkeypatch.setattr(nb.torchvision.datasets.FashionMNIST, "mirrors", [mirror])
-    monkeypatch.setattr(nb, "DOWNLOAD_TIMEOUT_S", 1)
+def dead_mirror():
+    """The URL of a local port that nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/"
+
+
+def assert_verified(nb, raw):
+    for name, md5 in nb.RAW_MD5.items():
+        assert hashlib.md5((raw / name).read_bytes()).hexdigest() == md5, name
+    assert sorted(p.name for p in raw.iterdir()) == sorted(nb.RAW_MD5)
+
+
+@pytest.mark.parametrize("first", ["dead", "stalled", "wrong bytes"])
+def test_a_failing_first_mirror_falls_back_to_the_second(nb, tmp_path, gz_files, first, capsys):
+    bad, bad_server = {"dead": (dead_mirror(), None), "stalled": serve(Stalled),
+                       "wrong bytes": serve(mirror_of({p: gzip.compress(b"not the data")
+                                                       for p in gz_files}))}[first]
+    good, good_server = serve(mirror_of(gz_files))
+    raw = nb.raw_folder(tmp_path)
     start = time.perf_counter()
     try:
-        with pytest.raises(RuntimeError, match="could not be downloaded"):
-            nb.load_split(tmp_path, train=True)
+        nb.download_fashion_mnist(raw, mirrors=(bad, good), timeout=1)
+    finally:
+        for server in (bad_server, good_server):
+            if server:
+                server.shutdown()
+    assert time.perf_counter() - start < 20
+    assert_verified(nb, raw)
+    printed = capsys.readouterr().out
+    assert printed.count(f"from {good}") == 4 and "MD5 verified" in printed
+    assert printed.isascii(), "the progress lines must print in the PDF's fonts"
+
+
+def test_a_mirror_serving_wrong_bytes_is_rejected_and_leaves_no_damaged_file(nb, tmp_path, gz_files):
+    corrupt = dict(gz_files)
+    path = "/train-images-idx3-ubyte.gz"
+    corrupt[path] = gzip.compress(gzip.decompress(gz_files[path])[::-1])  # right size, wrong bytes
+    url, server = serve(mirror_of(corrupt))
+    raw = nb.raw_folder(tmp_path)
+    try:
+        with pytest.raises(RuntimeError) as err:
+            nb.download_fashion_mnist(raw, mirrors=(url,), timeout=1)
     finally:
         server.shutdown()
-    assert time.perf_counter() - start < 10
+    assert "train-images-idx3-ubyte" in str(err.value) and "MD5" in str(err.value)
+    # nothing unverified was written: no damaged file, no partial download
+    assert not (raw / "train-images-idx3-ubyte").exists()
+    for path in raw.iterdir() if raw.exists() else []:
+        assert hashlib.md5(path.read_bytes()).hexdigest() == nb.RAW_MD5[path.name]
 
 
 @pytest.mark.parametrize("damage", ["truncated", "wrong_header"])
-def test_corrupt_files_give_a_clear_error(nb, tmp_path, data_dir, damage):
-    raw = tmp_path / "FashionMNIST" / "raw"
+def test_damaged_files_are_fetched_again_or_named(nb, tmp_path, data_dir, gz_files, damage):
+    raw = nb.raw_folder(tmp_path)
     raw.mkdir(parents=True)
-    for name in nb.RAW_FILES:
-        shutil.copy(data_dir / "FashionMNIST" / "raw" / name, raw / name)
+    for name in nb.RAW_MD5:
+        shutil.copy(nb.raw_folder(data_dir) / name, raw / name)
     images = raw / "train-images-idx3-ubyte"
     content = images.read_bytes()
     images.write_bytes(content[:len(content) // 2] if damage == "truncated"
                        else b"\x00\x00\x00\x00" + content[4:])
-    with pytest.raises(RuntimeError, match="corrupt or truncated"):
-        nb.load_split(tmp_path, train=True)
-
-
-def test_the_notebook_reports_missing_data_clearly(tmp_path):
-    with pytest.raises(papermill.PapermillExecutionError) as err:
-        execute_notebook(tmp_path, DATA_DIR=str(tmp_path / "empty"))
-    assert err.value.ename == "RuntimeError"
-    assert "FashionMNIST" in err.value.evalue and "empty" in err.value.evalue
+    with pytest.raises(RuntimeError, match="train-images-idx3-ubyte is missing .* damaged"):
+        nb.download_fashion_mnist(raw, mirrors=(dead_mirror(),), timeout=1)
+    url, server = serve(mirror_of(gz_files))
+    try:
+        nb.download_fashion_mnist(raw, mirrors=(url,), timeout=1)
+    finally:
+        server.shutdown()
+    assert_verified(nb, raw)
 
 
 # --- numerical safety ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("recon_loss, lr", [("bce", 1e-2), ("mse", 1e-2), ("mse", 1e-3)])
-def test_training_stays_finite(nb, data, recon_loss, lr):
-    _, history = nb.train_vae(data, 2, nb.BATCH_SIZE, lr, recon_loss, 0, torch.device("cpu"))
+@pytest.mark.parametrize("recon_loss, lr, bf16", [("bce", 1e-2, False), ("bce", 1e-2, True),
+                                                  ("mse", 1e-2, False), ("mse", 1e-3, False)])
+def test_training_stays_finite(nb, data, recon_loss, lr, bf16):
+    _, history = nb.train_vae(data, 2, nb.BATCH_SIZE, lr, recon_loss, 0, torch.device("cpu"),
+                              bf16=bf16)
     for record in history:
         assert all(math.isfinite(v) for v in record.values()), record
     assert history[-1]["test_loss"] < history[0]["test_loss"] * 1.05
