@@ -210,7 +210,8 @@ def test_damaged_files_are_fetched_again_or_named(nb, tmp_path, data_dir, gz_fil
 
 # --- numerical safety ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("recon_loss, lr, bf16", [("bce", 1e-2, False), ("bce", 1e-2, True),
+# the BCE runs at about twice the default peak learning rate
+@pytest.mark.parametrize("recon_loss, lr, bf16", [("bce", 2.5e-2, False), ("bce", 2.5e-2, True),
                                                   ("mse", 1e-2, False), ("mse", 1e-3, False)])
 def test_training_stays_finite(nb, data, recon_loss, lr, bf16):
     _, history = nb.train_vae(data, 2, nb.BATCH_SIZE, lr, recon_loss, 0, torch.device("cpu"),
