@@ -49,6 +49,7 @@ submission: setup
 # Speed against the matmul floor (both arithmetic paths, then float32 on one thread), and the
 # full default run (as it runs here, then float32 on one thread, the nearest to Colab's CPU)
 benchmark: setup
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
 	$(VPY) benchmarks/train_speed.py
 	$(VPY) benchmarks/train_speed.py --threads 1
 	$(VPY) benchmarks/full_run.py

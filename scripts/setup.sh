@@ -2,11 +2,14 @@
 # Set up the project: a virtual environment in $VENV with requirements-dev.txt, FashionMNIST in
 # $DATA_DIR, and the PDF tool chain. Never installs into the Python that runs it. Safe to run
 # again: every step is skipped when its result is already there.
+# TORCH, when set, is one more pip requirement that picks the PyTorch release, e.g.
+# TORCH=torch==2.13.0 (pip takes a CPU build, +cpu, where its find-links offer one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 DATA_DIR=${DATA_DIR:-data}
+TORCH=${TORCH:-}
 MIN_PYTHON=3.10
 STAMP="$VENV/.requirements-installed"
 
@@ -42,12 +45,13 @@ fi
 VPY="$VENV/bin/python"
 
 # 2. The packages, installed again only when the requirements change.
-wanted=$(cat requirements.txt requirements-dev.txt | cksum)
+wanted=$( (cat requirements.txt requirements-dev.txt; echo "$TORCH") | cksum)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$wanted" ]; then
   log "Python packages up to date in $VENV"
 else
-  log "installing requirements-dev.txt into $VENV"
-  "$VPY" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+  log "installing requirements-dev.txt${TORCH:+ and $TORCH} into $VENV"
+  "$VPY" -m pip install --quiet --disable-pip-version-check --no-cache-dir \
+    -r requirements-dev.txt ${TORCH:+"$TORCH"}
   echo "$wanted" > "$STAMP"
 fi
 
