@@ -120,6 +120,11 @@ def main():
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    try:  # the textbook loop's data set and transform, checked before the long part
+        import torchvision  # noqa: F401
+    except (ImportError, RuntimeError) as err:
+        sys.exit(f"the textbook loop needs a torchvision that matches PyTorch {torch.__version__} "
+                 f"({err}): pip install -r benchmarks/requirements.txt")
     torch.set_num_threads(args.threads)
     batch_size, learning_rate = NB.BATCH_SIZE, NB.LEARNING_RATE
     data = NB.load_fashion_mnist(args.data_dir, torch.device("cpu"))
