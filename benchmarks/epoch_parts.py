@@ -18,8 +18,10 @@ import torch
 
 from train_speed import FLOP_PER_IMAGE_PRODUCT, N_TRAIN, NB, ROOT, matmul_rate
 
-PARTS = ("batch gather", "forward, no autograd", "forward with autograd", "+ backward",
-         "+ Adam step")
+# each part, and how many of the large products (784 x 512 layers) a step has run by its end:
+# forward 2 (encoder, decoder), backward 3 more
+PARTS = (("batch gather", 0), ("forward, no autograd", 2), ("forward with autograd", 2),
+         ("+ backward", 5), ("+ Adam step", 5))
 
 
 def timed_epoch(model, optimizer, train_x, batch_size, bf16, upto, seed):
@@ -59,20 +61,18 @@ def main():
     optimizer = NB.make_adam(model, NB.LEARNING_RATE)
     batch_size = NB.BATCH_SIZE
     rate = matmul_rate(batch_size, torch.bfloat16 if bf16 else torch.float32)
-    seconds = {part: [] for part in PARTS}
+    seconds = [[] for _ in PARTS]
     for _ in range(args.rounds):
-        for upto, part in enumerate(PARTS):
-            seconds[part].append(timed_epoch(model, optimizer, data["train_x"], batch_size,
-                                             bf16, upto, args.seed))
-    # large products per image: forward 2 (encoder, decoder), backward 3
-    products = {PARTS[1]: 2, PARTS[2]: 2, PARTS[3]: 5, PARTS[4]: 5}
+        for upto, times in enumerate(seconds):
+            times.append(timed_epoch(model, optimizer, data["train_x"], batch_size, bf16, upto,
+                                     args.seed))
     print(f"PyTorch {torch.__version__}, {args.precision}, {torch.get_num_threads()} thread(s), "
           f"batch {batch_size}, median of {args.rounds} rounds; matmul rate "
           f"{rate / 1e9:.0f} GFLOP/s\n")
     print(f"{'one epoch of training, up to':30s} {'time':>7s} {'products at the floor':>22s}")
-    for part in PARTS:
-        floor = products.get(part, 0) * N_TRAIN * FLOP_PER_IMAGE_PRODUCT / rate
-        print(f"{part:30s} {statistics.median(seconds[part]):6.2f} s {floor:20.2f} s")
+    for (part, products), times in zip(PARTS, seconds):
+        floor = products * N_TRAIN * FLOP_PER_IMAGE_PRODUCT / rate
+        print(f"{part:30s} {statistics.median(times):6.2f} s {floor:20.2f} s")
 
 
 if __name__ == "__main__":

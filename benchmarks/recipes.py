@@ -20,7 +20,7 @@ import torch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from notebook_code import load_notebook_module  # noqa: E402
+from notebook_code import NOTEBOOK, load_notebook_module  # noqa: E402
 
 # the recipes compared for the current default (about the same training time on the machine
 # the README's figures come from)
@@ -31,9 +31,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("recipes", nargs="*", default=DEFAULT_RECIPES)
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
-    parser.add_argument("--notebook", type=Path, help="notebook whose code trains (default: ours)")
+    parser.add_argument("--notebook", type=Path, default=NOTEBOOK,
+                        help="notebook whose code trains (default: the project's)")
     args = parser.parse_args()
-    nb = load_notebook_module(args.notebook) if args.notebook else load_notebook_module()
+    nb = load_notebook_module(args.notebook)
     device = torch.device("cpu")
     bf16 = nb.native_bf16(device)  # as the notebook's default PRECISION = "auto" does
     data = nb.load_fashion_mnist(args.data_dir, device)
