@@ -12,9 +12,9 @@ float32) this measures, in one run:
 The two are measured in rounds, a floor reading right before each run, so that the load of the
 machine (which drifts on a shared VM) is the same for both halves of a ratio; each half is the
 best of its readings in the round (load from other tenants only ever adds time), and the table
-shows the median of `--rounds` rounds. It also times the textbook loop (torchvision DataLoader + ToTensor,
-batch 128, Adam 1e-3, `.item()` every step, float32), the median of `--epochs` epochs, and
-reports the notebook's float32 speed-up over it.
+shows the median of `--rounds` rounds. It also times the textbook loop (torchvision DataLoader
++ ToTensor, batch 128, Adam 1e-3, `.item()` every step, float32), the median of `--epochs`
+epochs, and reports the notebook's float32 speed-up over it.
 
 Usage: python benchmarks/train_speed.py [--rounds N] [--epochs N] [--threads T] [--data-dir data]
 """

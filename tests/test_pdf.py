@@ -21,6 +21,13 @@ def pdf_text(pdf):
                           capture_output=True, text=True).stdout
 
 
+def image_pages(pdf):
+    """The numbers of the pages that show an image."""
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], check=True,
+                             capture_output=True, text=True).stdout.splitlines()[2:]
+    return {int(line.split()[0]) for line in listing if line.split()[2] == "image"}
+
+
 @pytest.fixture(scope="module")
 def pdf(tmp_path_factory):
     """The committed notebook exported by `make pdf`, in a scratch copy of the project."""
@@ -61,12 +68,20 @@ def test_the_title_once_with_the_author_under_it_and_every_heading(pdf):
 
 def test_each_result_heading_is_on_the_page_that_shows_its_figure(pdf):
     pages = [" ".join(page.split()) for page in pdf_text(pdf).split("\f")]
-    listing = subprocess.run(["pdfimages", "-list", str(pdf)], check=True,
-                             capture_output=True, text=True).stdout.splitlines()[2:]
-    pages_with_images = {int(line.split()[0]) for line in listing if line.split()[2] == "image"}
+    pages_with_images = image_pages(pdf)
     for heading in RESULTS:
         page = next(i + 1 for i, text in enumerate(pages) if heading in text)
         assert page in pages_with_images, f"{heading!r} (page {page}) has no figure on its page"
+
+
+def test_no_page_is_blank(pdf):
+    """Every page shows text besides its number, or a figure (a page filled by a figure must not
+    push an empty line onto a page of its own before the next result)."""
+    pages = pdf_text(pdf).split("\f")[:-1]  # the text ends with a form feed
+    pages_with_images = image_pages(pdf)
+    blank = [i + 1 for i, text in enumerate(pages)
+             if not re.sub(r"\d+", "", text).strip() and i + 1 not in pages_with_images]
+    assert not blank, f"blank pages: {blank}"
 
 
 def test_no_absolute_path_is_printed(pdf):
