@@ -28,10 +28,8 @@ def main():
     cpu = torch.device("cpu")
     bf16 = args.precision == "auto" and NB.native_bf16(cpu)
     data = NB.load_fashion_mnist(args.data_dir, cpu)
-    classifiers = {
-        "MLP": test_quality.train_classifier(test_quality.make_mlp(), data, 8, 0.87),
-        "CNN": test_quality.train_classifier(test_quality.make_cnn(), data, 4, 0.89),
-    }
+    classifiers = {name.upper(): test_quality.trained_classifier(name, data)
+                   for name in test_quality.CLASSIFIERS}
     names = NB.CLASS_NAMES
     print(f"PyTorch {torch.__version__}, {'bfloat16 autocast' if bf16 else 'float32'}, "
           f"{torch.get_num_threads()} thread(s), {NB.EPOCHS} epochs\n")
@@ -44,11 +42,10 @@ def main():
         report = []
         for name, classifier in classifiers.items():
             labels = test_quality.predict(classifier, images).reshape(len(names), -1)
-            wrong = [f"{names[row]} as {names[label]}" for row, labels_of_row in enumerate(labels)
-                     for label in labels_of_row if label != row]
-            right = labels.size - len(wrong)
-            report.append(f"{name} {right}/{labels.size}" + (f" ({', '.join(wrong)})" if wrong
-                                                               else ""))
+            wrong = [f"{names[row]} as {names[label]}" for row, row_labels in enumerate(labels)
+                     for label in row_labels if label != row]
+            verdict = f"{name} {labels.size - len(wrong)}/{labels.size}"
+            report.append(verdict + (f" ({', '.join(wrong)})" if wrong else ""))
         print(f"seed {seed}: held-out {history[-1]['test_loss']:.2f}; " + "; ".join(report),
               flush=True)
 

@@ -46,11 +46,19 @@ def train_classifier(model, data, epochs, min_accuracy):
     return model
 
 
-@pytest.fixture(scope="session", params=["mlp", "cnn"])
+# each judge: how it is built, its training epochs and the test accuracy it must reach
+CLASSIFIERS = {"mlp": (make_mlp, 8, 0.87), "cnn": (make_cnn, 4, 0.89)}
+
+
+def trained_classifier(name, data):
+    """The classifier `name` of CLASSIFIERS, trained on the real training images."""
+    make, epochs, min_accuracy = CLASSIFIERS[name]
+    return train_classifier(make(), data, epochs, min_accuracy)
+
+
+@pytest.fixture(scope="session", params=list(CLASSIFIERS))
 def classifier(request, data):
-    if request.param == "mlp":
-        return train_classifier(make_mlp(), data, epochs=8, min_accuracy=0.87)
-    return train_classifier(make_cnn(), data, epochs=4, min_accuracy=0.89)
+    return trained_classifier(request.param, data)
 
 
 def predict(model, images):
