@@ -1,6 +1,7 @@
 # One command each: `make run`, `make test`, `make pdf`, `make submission FIRST=Jane LAST=Doe`,
 # `make benchmark`. Each first sets the project up (scripts/setup.sh): a virtual environment in
-# $(VENV), built once with $(PYTHON) and reused, FashionMNIST, and the PDF tools.
+# $(VENV), built once with $(PYTHON) and reused, and FashionMNIST; the targets that make or test
+# the PDF also install the PDF tools.
 PYTHON ?= python3
 VENV ?= .venv
 DATA_DIR ?= data
@@ -21,36 +22,47 @@ TO_PDF = $(VPY) -m jupyter nbconvert --to pdf --CoalesceStreamsPreprocessor.enab
 	--TagRemovePreprocessor.remove_cell_tags=title \
 	--TemplateExporter.extra_template_basedirs=scripts --template pdf_report
 
-.PHONY: setup run test pdf submission benchmark
+SETUP = PYTHON=$(PYTHON) VENV=$(VENV) DATA_DIR=$(DATA_DIR) bash scripts/setup.sh
+
+.PHONY: setup setup-pdf run test test-fast pdf submission benchmark
 
 setup:
-	PYTHON=$(PYTHON) VENV=$(VENV) DATA_DIR=$(DATA_DIR) bash scripts/setup.sh
+	$(SETUP)
+
+setup-pdf:
+	$(SETUP) pdf
 
 # Execute the notebook top to bottom with its default parameters and save it with its outputs.
 run: setup
 	$(VPY) -m papermill --log-output $(PARAMS) $(NOTEBOOK) $(NOTEBOOK)
 
-test: setup
+test: setup-pdf
 	$(VPY) -m pytest -ra tests
 
+# The tests without the slow ones (full default run, PDF export, environments): for development
+test-fast: setup
+	$(VPY) -m pytest -ra -m "not slow" tests
+
 # Export the notebook as saved (with its outputs) to $(NOTEBOOK:.ipynb=.pdf), offline (xelatex)
-pdf: setup
+pdf: setup-pdf
 	$(TO_PDF) $(NOTEBOOK)
 
 # Run the notebook afresh as $(SUBMISSION).ipynb, with the author's name in its metadata (the
 # PDF prints it under the title), and export $(SUBMISSION).pdf
-submission: setup
+submission: setup-pdf
 	$(VPY) -c 'import sys, nbformat; nb = nbformat.read(sys.argv[1], 4); \
 		nb.metadata.authors = [{"name": sys.argv[3]}]; nbformat.write(nb, sys.argv[2])' \
 		$(NOTEBOOK) $(SUBMISSION).ipynb "$(FIRST) $(LAST)"
 	$(VPY) -m papermill --log-output $(PARAMS) $(SUBMISSION).ipynb $(SUBMISSION).ipynb
 	$(TO_PDF) $(SUBMISSION).ipynb
 
-# Speed against the matmul floor (both arithmetic paths, then float32 on one thread), and the
-# full default run (as it runs here, then float32 on one thread, the nearest to Colab's CPU)
+# The speed benchmarks of benchmarks/README.md: the epoch against the matmul floor and the
+# textbook loop, each speed device against its plain alternative, and the full default run, on
+# the two CPU paths (as it runs here, then float32 on one thread, the nearest to Colab's CPU)
 benchmark: setup
-	$(VPY) -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
 	$(VPY) benchmarks/train_speed.py
 	$(VPY) benchmarks/train_speed.py --threads 1
+	$(VPY) benchmarks/speed_devices.py --threads 2
+	$(VPY) benchmarks/speed_devices.py --threads 1 --precision float32
 	$(VPY) benchmarks/full_run.py
 	$(VPY) benchmarks/full_run.py --precision float32 --threads 1

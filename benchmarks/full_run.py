@@ -7,7 +7,8 @@ training time per epoch, the held-out loss and the peak resident memory of the k
 Colab's CPU runtime (no AVX-512, so no bfloat16).
 
 `--notebook` times another version of the notebook the same way, e.g. an earlier commit's
-(`git show REV:Assignment1_FirstName_LastName.ipynb > /tmp/old.ipynb`).
+(`git show REV:Assignment1_FirstName_LastName.ipynb > /tmp/old.ipynb`); alternate the two in one
+session to compare them (the machine's speed drifts over minutes).
 
 Usage: python benchmarks/full_run.py [--precision auto|float32] [--threads N] [--notebook PATH]
                                      [--data-dir data]

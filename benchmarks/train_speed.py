@@ -19,23 +19,17 @@ epochs, and reports the notebook's float32 speed-up over it.
 Usage: python benchmarks/train_speed.py [--rounds N] [--epochs N] [--threads T] [--data-dir data]
 """
 import argparse
-import os
 import math
 import statistics
-import sys
 import time
-from pathlib import Path
 
-# no progress bars from the notebook's train_vae (tqdm reads this when it is imported)
-os.environ["TQDM_DISABLE"] = "1"
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+from common import ROOT, load_notebook  # first: it turns tqdm's progress bars off
+import torch
+import torch.nn.functional as F
+import torchvision
+from torch.utils.data import DataLoader
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from notebook_code import load_notebook_module  # noqa: E402
-
-NB = load_notebook_module()
+NB = load_notebook()
 N_TRAIN, N_TEST, N_PIXELS, N_HIDDEN = 60_000, 10_000, 784, 512
 FLOP_PER_IMAGE_PRODUCT = 2 * N_PIXELS * N_HIDDEN  # one 784 x 512 product for one image
 
@@ -87,9 +81,6 @@ def rounds_against_floor(data, rounds, batch_size, learning_rate, bf16, seed):
 
 def textbook_epochs(data_dir, epochs, seed):
     """The DataLoader loop most tutorials show; return its median epoch seconds."""
-    import torchvision
-    from torch.utils.data import DataLoader
-
     torch.manual_seed(seed)
     dataset = torchvision.datasets.FashionMNIST(
         data_dir, train=True, download=False, transform=torchvision.transforms.ToTensor())
@@ -122,11 +113,6 @@ def main():
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    try:  # the textbook loop's data set and transform, checked before the long part
-        import torchvision  # noqa: F401
-    except (ImportError, RuntimeError) as err:
-        sys.exit(f"the textbook loop needs a torchvision that matches PyTorch {torch.__version__} "
-                 f"({err}): pip install -r benchmarks/requirements.txt")
     torch.set_num_threads(args.threads)
     batch_size, learning_rate = NB.BATCH_SIZE, NB.LEARNING_RATE
     data = NB.load_fashion_mnist(args.data_dir, torch.device("cpu"))

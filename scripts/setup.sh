@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
-# Set up the project: a virtual environment in $VENV with requirements-dev.txt, FashionMNIST in
-# $DATA_DIR, and the PDF tool chain. Never installs into the Python that runs it. Safe to run
-# again: every step is skipped when its result is already there.
-# TORCH, when set, is one more pip requirement that picks the PyTorch release, e.g.
-# TORCH=torch==2.13.0 (pip takes a CPU build, +cpu, where its find-links offer one).
+# Set up the project: a virtual environment in $VENV with requirements-dev.txt and FashionMNIST in
+# $DATA_DIR; with the argument `pdf`, also the PDF tool chain (LaTeX, pandoc, pdftoppm), which
+# only `make pdf`, `make submission` and `make test` need. Never installs into the Python that
+# runs it. Safe to run again: every step is skipped when its result is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 DATA_DIR=${DATA_DIR:-data}
-TORCH=${TORCH:-}
 MIN_PYTHON=3.10
 STAMP="$VENV/.requirements-installed"
 
@@ -45,22 +43,21 @@ fi
 VPY="$VENV/bin/python"
 
 # 2. The packages, installed again only when the requirements change.
-wanted=$( (cat requirements.txt requirements-dev.txt; echo "$TORCH") | cksum)
+wanted=$(cat requirements.txt requirements-dev.txt | cksum)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$wanted" ]; then
   log "Python packages up to date in $VENV"
 else
-  log "installing requirements-dev.txt${TORCH:+ and $TORCH} into $VENV"
-  "$VPY" -m pip install --quiet --disable-pip-version-check --no-cache-dir \
-    -r requirements-dev.txt ${TORCH:+"$TORCH"}
+  log "installing requirements-dev.txt into $VENV"
+  "$VPY" -m pip install --quiet --disable-pip-version-check --no-cache-dir -r requirements-dev.txt
   echo "$wanted" > "$STAMP"
 fi
 
-# 3. FashionMNIST: downloaded by the notebook's own code (md5-checked); offline, from Debian's
+# 3. FashionMNIST: downloaded by the notebook's own code (MD5-checked); offline, from Debian's
 # dataset-fashion-mnist package through the same code.
 fetch() {  # fetch [MIRROR]: put FashionMNIST in $DATA_DIR with the notebook's downloader
   "$VPY" - "$DATA_DIR" "$@" <<'PY'
 import sys
-sys.path.insert(0, "tests")
+sys.path.insert(0, "scripts")
 from notebook_code import load_notebook_module
 nb = load_notebook_module()
 mirrors = tuple(sys.argv[2:]) or nb.MIRRORS
@@ -80,13 +77,14 @@ elif ! fetch; then
   fetch "file://$DEBIAN_DIR/"
 fi
 
-# 4. The PDF tool chain (LaTeX, pandoc, pdftoppm) for `make pdf`.
+# 4. With `pdf`: the PDF tool chain (LaTeX, pandoc, pdftoppm).
+[ "${1:-}" = pdf ] || exit 0
 if command -v xelatex >/dev/null && command -v pandoc >/dev/null && command -v pdftoppm >/dev/null; then
   log "PDF tools already installed"
 elif apt_install texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc poppler-utils; then
   log "PDF tools installed (xelatex, pandoc, pdftoppm)"
 elif [ "$(uname)" = Darwin ]; then
-  log "for 'make pdf': brew install --cask mactex-no-gui && brew install pandoc poppler"
+  die "the PDF needs xelatex, pandoc and pdftoppm: brew install --cask mactex-no-gui && brew install pandoc poppler"
 else
-  log "WARNING: 'make pdf' needs xelatex, pandoc and pdftoppm; install them with your package manager"
+  die "the PDF needs xelatex, pandoc and pdftoppm; install them with your package manager"
 fi

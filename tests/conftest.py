@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from notebook_code import NOTEBOOK, load_notebook_module  # noqa: E402
 
 ROOT = NOTEBOOK.parent
@@ -23,12 +23,16 @@ VENV = ROOT / ".venv"
 PROJECT_FILES = ("Makefile", "requirements.txt", "requirements-dev.txt", NOTEBOOK.name)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes minutes (the default run, the PDF, "
+                                       "`make` runs, other environments); -m 'not slow' skips")
+
+
 def copy_project(target):
     """A scratch copy of what `make run` needs: Makefile, scripts, requirements, notebook."""
     for name in PROJECT_FILES:
         shutil.copy(ROOT / name, target / name)
-    shutil.copytree(ROOT / "scripts", target / "scripts")
-    shutil.copytree(ROOT / "tests", target / "tests",
+    shutil.copytree(ROOT / "scripts", target / "scripts",
                     ignore=shutil.ignore_patterns("__pycache__"))
 
 

@@ -2,9 +2,11 @@
 
 Each test builds (once, then reuses) a separate virtual environment and executes the notebook in
 it for two epochs:
-- `.venv-oldest/`: PyTorch 2.2.2, NumPy 1.x, Matplotlib 3.7, on this Python;
-- `.venv-colab/`: the versions of Colab's runtime listed in tests/colab-runtime.txt, on the
-  Python named there (from pyenv or PATH).
+- `.venv-oldest/`: PyTorch 2.2.2 with torchvision 0.17.2, NumPy 1.x, Matplotlib 3.7, on this
+  Python;
+- `.venv-colab-runtime*/`: the versions of a Colab runtime, on the Python it names (from pyenv
+  or PATH): tests/colab-runtime.txt, the runtime Colab serves by default, and each
+  tests/colab-runtime-<version>.txt, an earlier one that users can still choose.
 The environments take several GB (PyPI's CUDA builds of PyTorch), so the tests run only when
 asked: VAE_TEST_OLDEST=1 and VAE_TEST_COLAB=1 (CI sets both). A test skips, saying so, when the
 disk has too little room to build its environment; with VAE_TEST_REMOVE_ENVS=1 it removes the
@@ -20,16 +22,19 @@ import nbformat
 import pytest
 from conftest import DATA_DIR, NOTEBOOK, ROOT, find_python
 
-OLDEST = ["torch==2.2.2", "numpy<2", "matplotlib==3.7.*", "tqdm", "ipykernel"]
-COLAB_PINS = Path(__file__).with_name("colab-runtime.txt")
+pytestmark = pytest.mark.slow
+
+OLDEST = ["torch==2.2.2", "torchvision==0.17.2", "numpy<2", "matplotlib==3.7.*", "tqdm",
+          "ipykernel"]
+COLAB_RUNTIMES = sorted(Path(__file__).parent.glob("colab-runtime*.txt"))
 TOOLS = ["papermill"]  # to execute the notebook; not part of the runtime under test
 # Building .venv-oldest took 7.9 GB of disk at its peak (downloads and install), 5.2 GB after.
 ROOM_TO_BUILD = 9e9
 
 
-def colab_runtime():
-    """(Python version, pip requirements) of Colab's runtime, from tests/colab-runtime.txt."""
-    lines = [line.strip() for line in COLAB_PINS.read_text().splitlines()]
+def colab_runtime(pins_file):
+    """(Python version, pip requirements) of a Colab runtime, from its pins file."""
+    lines = [line.strip() for line in pins_file.read_text().splitlines()]
     pins = [line for line in lines if line and not line.startswith("#")]
     python = next(p for p in pins if p.startswith("python=="))
     return python.split("==")[1], [p for p in pins if p != python]
@@ -99,13 +104,15 @@ def test_the_notebook_runs_on_pytorch_2_2(tmp_path, removed_after_use):
 @pytest.mark.skipif(os.environ.get("VAE_TEST_COLAB") != "1",
                     reason="set VAE_TEST_COLAB=1 to build an environment with Colab's versions "
                            "(several GB) and run the notebook in it")
-def test_the_notebook_runs_on_colabs_versions(tmp_path, removed_after_use):
-    version, pins = colab_runtime()
+@pytest.mark.parametrize("pins_file", COLAB_RUNTIMES, ids=lambda path: path.stem)
+def test_the_notebook_runs_on_colabs_versions(tmp_path, removed_after_use, pins_file):
+    version, pins = colab_runtime(pins_file)
     interpreter = find_python(version)
     if interpreter is None:
         pytest.fail(f"Colab's Python {version} is not installed here (pyenv or PATH)")
-    removed_after_use.append(ROOT / ".venv-colab")
-    python = environment(ROOT / ".venv-colab", interpreter, pins + TOOLS)
+    folder = ROOT / f".venv-{pins_file.stem}"
+    removed_after_use.append(folder)
+    python = environment(folder, interpreter, pins + TOOLS)
     kernel_python, text = run_notebook(python, tmp_path)
     assert kernel_python.startswith(f"{version}.")
     versions = dict(p.split("==") for p in pins)

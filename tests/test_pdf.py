@@ -7,6 +7,8 @@ import nbformat
 import pytest
 from conftest import DATA_DIR, NOTEBOOK, VENV, copy_project
 
+pytestmark = pytest.mark.slow
+
 TITLE = "Variational Autoencoder on FashionMNIST"
 HEADINGS = ["Setup", "Parameters", "Data", "Figure helpers", "The model", "The loss",
             "Training", "(a) Training curves", "Reconstructions", "(b) The latent space",

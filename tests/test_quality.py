@@ -1,70 +1,24 @@
 """Quality of the default run: its loss, recomputed independently, and images that two
 independent classifiers recognise.
 
-The classifiers, a multilayer perceptron and a small convolutional network, are trained here on
-the real FashionMNIST training images only; they never see the VAE or its outputs before they
-are asked to label them.
+The judges (scripts/judges.py: a multilayer perceptron and a small convolutional network) are
+trained here on the real FashionMNIST training images only; they never see the VAE or its outputs
+before they are asked to label them. They are independent of the classifiers the notebook trains
+to choose the images of (d): the CNN is of another family, and the MLP has another architecture
+and other training.
 """
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
-from torch import nn
+from judges import JUDGES, predict, trained_judge
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
-
-def make_mlp():
-    """A multilayer perceptron for 28x28 greyscale images (about 88% test accuracy)."""
-    return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256),
-                         nn.ReLU(), nn.Linear(256, 10))
+pytestmark = pytest.mark.slow
 
 
-def make_cnn():
-    """A small convolutional network for 28x28 greyscale images (about 90% test accuracy)."""
-    return nn.Sequential(nn.Unflatten(1, (1, 28, 28)),
-                         nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
-
-
-def train_classifier(model, data, epochs, min_accuracy):
-    """Train on the 60,000 real training images; check the accuracy on the test set."""
-    torch.manual_seed(0)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x, y = data["train_x"], data["train_y"]
-    generator = torch.Generator().manual_seed(0)
-    for _ in range(epochs):
-        model.train()
-        for batch in torch.randperm(len(x), generator=generator).split(128):
-            loss = F.cross_entropy(model(x[batch]), y[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    model.eval()
-    accuracy = (predict(model, data["test_x"].numpy()) == data["test_y"].numpy()).mean()
-    assert accuracy > min_accuracy, f"the classifier is too weak to judge images ({accuracy:.3f})"
-    return model
-
-
-# each judge: how it is built, its training epochs and the test accuracy it must reach
-CLASSIFIERS = {"mlp": (make_mlp, 8, 0.87), "cnn": (make_cnn, 4, 0.89)}
-
-
-def trained_classifier(name, data):
-    """The classifier `name` of CLASSIFIERS, trained on the real training images."""
-    make, epochs, min_accuracy = CLASSIFIERS[name]
-    return train_classifier(make(), data, epochs, min_accuracy)
-
-
-@pytest.fixture(scope="session", params=list(CLASSIFIERS))
+@pytest.fixture(scope="session", params=list(JUDGES))
 def classifier(request, data):
-    return trained_classifier(request.param, data)
-
-
-def predict(model, images):
-    with torch.no_grad():
-        x = torch.as_tensor(images, dtype=torch.float32).reshape(-1, 784)
-        return torch.cat([model(part).argmax(dim=1) for part in x.split(2_000)]).numpy()
+    return trained_judge(request.param, data)
 
 
 def test_held_out_loss_meets_the_target(default_run):

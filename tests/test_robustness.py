@@ -18,6 +18,11 @@ GOOD = {"EPOCHS": 2, "BATCH_SIZE": 256, "LEARNING_RATE": 1e-3, "SEED": 0,
         "RECON_LOSS": "bce", "PRECISION": "auto"}
 
 
+def parameters(tmp_path, **changes):
+    """GOOD with OUTPUT_DIR in `tmp_path`, and `changes`."""
+    return {**GOOD, "OUTPUT_DIR": str(tmp_path / "outputs"), **changes}
+
+
 # --- bad parameters --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, value, accepted", [
@@ -36,27 +41,36 @@ GOOD = {"EPOCHS": 2, "BATCH_SIZE": 256, "LEARNING_RATE": 1e-3, "SEED": 0,
 def test_each_bad_parameter_is_named_with_what_is_accepted(nb, tmp_path, name, value,
                                                            accepted):
     with pytest.raises(ValueError) as err:
-        nb.validate_parameters({**GOOD, name: value}, tmp_path)
+        nb.validate_parameters(parameters(tmp_path, **{name: value}))
     assert f"{name} = {value!r}" in str(err.value) and accepted in str(err.value)
 
 
-def test_every_parameter_of_the_parameters_cell_is_checked(nb):
+def test_every_parameter_of_the_parameters_cell_is_checked(nb, tmp_path):
+    """Each parameter but DATA_DIR (made by the download) is checked: a value that no
+    parameter accepts is rejected, naming it."""
     cells = json.loads(NOTEBOOK.read_text())["cells"]
     source = "".join(next(c["source"] for c in cells
                           if "parameters" in c["metadata"].get("tags", [])))
     names = {line.split("=")[0].strip() for line in source.splitlines() if "=" in line}
-    assert names - {"DATA_DIR", "OUTPUT_DIR"} == set(nb.ACCEPTED) == set(GOOD)
+    assert names - {"DATA_DIR", "OUTPUT_DIR"} == set(GOOD)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    for name in names - {"DATA_DIR"}:
+        bad = str(blocker / "outputs") if name == "OUTPUT_DIR" else -1.5
+        with pytest.raises(ValueError, match=f"^{name} = "):
+            nb.validate_parameters(parameters(tmp_path, **{name: bad}))
 
 
 def test_an_unwritable_output_dir_is_rejected(nb, tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a directory")
-    with pytest.raises(ValueError, match="OUTPUT_DIR"):
-        nb.validate_parameters(GOOD, blocker / "outputs")
+    with pytest.raises(ValueError, match="OUTPUT_DIR .* folder that can be created"):
+        nb.validate_parameters(parameters(tmp_path, OUTPUT_DIR=str(blocker / "outputs")))
 
 
 def test_good_parameters_create_the_output_dir(nb, tmp_path):
-    out = nb.validate_parameters(GOOD, tmp_path / "new" / "outputs")
+    out = tmp_path / "new" / "outputs"
+    nb.validate_parameters(parameters(tmp_path, OUTPUT_DIR=str(out)))
     assert out.is_dir() and list(out.iterdir()) == []
 
 
@@ -244,6 +258,7 @@ def losses(history):
     return [{k: v for k, v in h.items() if k != "seconds"} for h in history]
 
 
+@pytest.mark.slow
 def test_two_executions_give_identical_results(tmp_path, short_run):
     again = Run(tmp_path, execute_notebook(tmp_path, EPOCHS=3))
     assert losses(again.history) == losses(short_run.history)
@@ -253,6 +268,7 @@ def test_two_executions_give_identical_results(tmp_path, short_run):
     assert all(torch.equal(model_a[k], model_b[k]) for k in model_a)
 
 
+@pytest.mark.slow
 def test_run_all_twice_in_one_kernel_gives_the_same_results(tmp_path, data_dir):
     import nbformat
     from nbclient import NotebookClient

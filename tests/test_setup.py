@@ -36,6 +36,19 @@ def test_a_second_set_up_reuses_the_environment():
     assert "creating" not in result.stdout and "installing" not in result.stdout
 
 
+def test_only_the_pdf_targets_set_up_the_pdf_tools():
+    """`make run` needs no LaTeX: plain set-up does not look for the PDF tools, `pdf` does."""
+    plain = subprocess.run(["bash", "scripts/setup.sh"], cwd=ROOT, env=setup_env(),
+                           capture_output=True, text=True)
+    pdf = subprocess.run(["bash", "scripts/setup.sh", "pdf"], cwd=ROOT, env=setup_env(),
+                         capture_output=True, text=True)
+    assert plain.returncode == 0 and pdf.returncode == 0, plain.stderr + pdf.stderr
+    assert "PDF tools" not in plain.stdout + plain.stderr
+    assert "PDF tools already installed" in pdf.stdout
+    makefile = (ROOT / "Makefile").read_text()
+    assert "run: setup\n" in makefile and "pdf: setup-pdf\n" in makefile
+
+
 def test_a_python_older_than_3_10_gets_one_clear_line(tmp_path):
     old = find_python("3.9")
     if old is None:  # no real Python 3.9 here: a stand-in that reports itself as 3.9
@@ -50,6 +63,7 @@ def test_a_python_older_than_3_10_gets_one_clear_line(tmp_path):
     assert not (tmp_path / "v").exists()
 
 
+@pytest.mark.slow
 def test_make_run_uses_the_projects_kernel_even_with_a_user_kernel_named_python3(tmp_path):
     """A user-level kernel spec "python3" for another Python is common; papermill would pick
     it (JUPYTER_PREFER_ENV_PATH=0 makes user specs win even inside a virtual environment). This

@@ -1,4 +1,5 @@
-"""Load the notebook's own definitions (imports, constants, functions, classes) for testing.
+"""Load the notebook's own definitions (imports, constants, functions, classes) as a module, for
+the tests, the benchmarks and set-up's download step.
 
 Only the top-level statements that define something are executed: imports, function and
 class definitions, and assignments to UPPERCASE names that call nothing (literals, tables of
