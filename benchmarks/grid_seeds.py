@@ -6,10 +6,12 @@ its cells do (`sample_latents`, `quantile_grid`, `train_classifier`, `class_late
 the two judges of scripts/judges.py (an MLP and a small CNN, trained on the real training images)
 to label the images. Prints one line per model: the held-out loss, how many of the 50 per-class
 images each judge recognises (and the fewest in one row), how many categories each finds in the
-manifold (and how many tiles show the rarest), how much a row's images differ (mean absolute
-pixel difference), and the misreadings.
+manifold (and how many tiles show the rarest), how much a row's images differ (the mean absolute
+pixel difference of two images of a row, and the smallest largest-pixel difference of two images
+of one row), and the misreadings.
 The quality test asks, of the default run, at least 49 of 50 and 4 of every row from each judge,
-and all ten categories in the manifold.
+all ten categories in the manifold, and every two images of a row differing by more than 0.05 in
+some pixel.
 
 `--keep DIR` saves each trained model in DIR and reuses it on the next run (to judge a changed
 (d) rule without training again).
@@ -54,6 +56,7 @@ def judge_line(data, judge_models, model, seed):
     k = images.shape[1]
     variety = np.mean([np.abs(row[i] - row[j]).mean() for row in images for i in range(k)
                        for j in range(i)])
+    gap = min(NB.smallest_gap(row) for row in images)
     parts, wrong = [], []
     for name, judge in judge_models.items():
         read = judges.predict(judge, images).reshape(len(images), k)
@@ -63,7 +66,7 @@ def judge_line(data, judge_models, model, seed):
                      f"{(tiles > 0).sum():2d}/10 (min {tiles.min()})")
         wrong += [f"{name}: {NB.CLASS_NAMES[row]} as {NB.CLASS_NAMES[label]}"
                   for row, row_labels in enumerate(read) for label in row_labels if label != row]
-    return parts, variety, wrong
+    return parts, variety, gap, wrong
 
 
 def main():
@@ -85,14 +88,14 @@ def main():
           f"{NB.EPOCHS} epochs, batch {NB.BATCH_SIZE}, peak {NB.LEARNING_RATE}\n")
     print(f"{'path':9s} {'seed':>4s} {'held-out':>8s}  "
           + "  ".join(f"{name.upper() + ' (d) grid, (c) manifold':37s}" for name in judge_models)
-          + "  variety")
+          + "  variety  gap")
     misread = []
     for path in args.paths:
         for seed in args.seeds:
             model, test_loss = trained_model(data, seed, path == "bfloat16", args.keep)
-            parts, variety, wrong = judge_line(data, judge_models, model, seed)
+            parts, variety, gap, wrong = judge_line(data, judge_models, model, seed)
             print(f"{path:9s} {seed:4d} {test_loss:8.2f}  " + "  ".join(f"{p:37s}" for p in parts)
-                  + f"  {variety:.3f}", flush=True)
+                  + f"  {variety:.3f}  {gap:.3f}", flush=True)
             misread += [f"{path} seed {seed}: {w}" for w in wrong]
     print("\nmisread: " + ("; ".join(misread) if misread else "none"))
 

@@ -40,6 +40,38 @@ def test_spread_points_starts_at_the_best_score_and_picks_distinct_images(nb):
     assert chosen[0] == 39 and len(set(chosen)) == 5
 
 
+def test_smallest_gap_is_the_largest_pixel_difference_of_the_closest_pair(nb):
+    images = np.zeros((3, 28, 28))
+    images[1, 5, 5] = 0.2
+    images[2] = 1.0
+    assert nb.smallest_gap(images) == pytest.approx(0.2)
+
+
+def binary_patterns(n, seed):
+    """n crisp, distinct images: random black-and-white pixels."""
+    return (np.random.default_rng(seed).random((n, 28, 28)) < 0.3).astype(np.float32)
+
+
+def test_choose_samples_keeps_the_strict_bar_when_its_images_already_differ(nb):
+    images = binary_patterns(20, seed=3)
+    p = np.where(np.arange(20) < 10, 0.8, 0.3)
+    keep, chosen = nb.choose_samples(images, p, np.ones(20), 5)
+    assert len(set(chosen.tolist())) == 5 and keep[chosen].all()
+    assert (p[chosen] == 0.8).all()
+    assert nb.smallest_gap(images[chosen]) >= nb.VISIBLE_DIFFERENCE
+
+
+def test_choose_samples_lowers_the_bar_until_the_samples_differ_visibly(nb):
+    # the ten best-recognised images are one image with faint noise; ten others differ
+    noise = np.random.default_rng(4).random((10, 28, 28)) * 0.02
+    alike = np.clip(binary_patterns(1, seed=5) + noise, 0, 1)
+    images = np.concatenate([alike, binary_patterns(10, seed=6)]).astype(np.float32)
+    p = np.where(np.arange(20) < 10, 0.8, 0.6)
+    keep, chosen = nb.choose_samples(images, p, np.ones(20), 5)
+    assert nb.smallest_gap(images[chosen]) >= nb.VISIBLE_DIFFERENCE
+    assert (p[chosen] == 0.6).all() and keep[chosen].all()
+
+
 def test_points_are_ordered_along_the_main_axis_of_their_region(nb):
     t = np.linspace(-3, 3, 50)
     region = np.stack([t, 0.5 * t + 0.01 * np.sin(7 * t)], axis=1)
