@@ -22,12 +22,12 @@ Usage: python benchmarks/grid_seeds.py [--seeds 0 1 2 3 4] [--paths bfloat16 flo
 import argparse
 from pathlib import Path
 
-from common import ROOT, load_notebook, scripts_import  # first: it turns progress bars off
+from common import ROOT, load_notebook  # first: it turns progress bars off
+import judges
 import numpy as np
 import torch
 
 NB = load_notebook()
-judges = scripts_import("judges")
 
 
 def trained_model(data, seed, bf16, keep):
