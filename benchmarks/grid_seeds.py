@@ -54,8 +54,7 @@ def judge_line(data, judge_models, model, seed):
     _, _, images = NB.class_latents(model, classifiers, z, labels, NB.SAMPLES_PER_CLASS)
     manifold = NB.decode(model, NB.quantile_grid(z, NB.GRID_SIZE, NB.MANIFOLD_COVERAGE)).numpy()
     k = images.shape[1]
-    variety = np.mean([np.abs(row[i] - row[j]).mean() for row in images for i in range(k)
-                       for j in range(i)])
+    variety = NB.within_row_difference(images)
     gap = min(NB.smallest_gap(row) for row in images)
     parts, wrong = [], []
     for name, judge in judge_models.items():

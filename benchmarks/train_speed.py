@@ -89,7 +89,7 @@ def textbook_epochs(loaders, epochs, seed):
                 + NB.kl_divergence(mu, logvar).sum())
 
     seconds = []
-    for _ in range(epochs):
+    for _ in range(epochs):  # the loss sums are what the tutorials print: `.item()` every step
         start = time.perf_counter()
         model.train()
         train_loss = 0.0
