@@ -1,37 +1,33 @@
 """Each speed device of the notebook against its plain alternative, side by side.
 
 The notebook keeps a device that is not the plain PyTorch way only where it saves at least 5% of
-an epoch on one of the two CPU paths users run (float32 on one thread, the nearest here to Colab's
-CPU runtime, and bfloat16 autocast on two threads). This times one epoch (training and held-out
+an epoch on one of the CPU paths users run: float32 on one thread with AVX2, as Colab's CPU
+runtime computes (`--colab-cpu`), and bfloat16 autocast on two threads. This times one epoch (training and held-out
 pass) of the notebook's own `train_vae` as it is, and with one device at a time replaced by its
 plain alternative:
-- the loss: PyTorch's `F.binary_cross_entropy_with_logits` instead of `BernoulliNLL`;
 - Adam's fused update: the standard `torch.optim.Adam`;
 - bfloat16 autocast (on a CPU that has it): float32.
 The variants run in interleaved rounds (each round trains every variant for three epochs and
 keeps the faster of epochs 2 and 3, the first also paying for first-touch allocations), so that
 all see the same load; the table shows the median over the rounds and what the device saves.
+`--colab-cpu` times them as Colab's CPU runtime computes: float32 on one thread with AVX2
+kernels (benchmarks/common.py).
 
 Usage: python benchmarks/speed_devices.py [--threads T] [--precision bfloat16|float32]
-                                          [--rounds N] [--data-dir data]
+                                          [--colab-cpu] [--rounds N] [--data-dir data]
 """
 import argparse
 import statistics
 
-from common import ROOT, load_notebook  # first: it turns tqdm's progress bars off
+from common import ROOT, describe_cpu, load_notebook, restart_as_colab_cpu  # first: no tqdm
 import torch
-import torch.nn.functional as F
 
 
 def variants(bf16):
     """(name, device it replaces, notebook module with that device replaced, bf16)."""
-    builtin = load_notebook()
-    builtin.reconstruction_loss = lambda logits, x, kind: F.binary_cross_entropy_with_logits(
-        logits, x, reduction="sum")
     standard = load_notebook()
     standard.make_adam = lambda model, lr: torch.optim.Adam(model.parameters(), lr=lr)
     rows = [("notebook as it is", None, load_notebook(), bf16),
-            ("F.binary_cross_entropy_with_logits", "BernoulliNLL", builtin, bf16),
             ("standard Adam", "fused Adam", standard, bf16)]
     if bf16:
         rows.append(("float32", "bfloat16 autocast", load_notebook(), False))
@@ -43,8 +39,13 @@ def main():
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--precision", choices=("bfloat16", "float32"), default="bfloat16")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--colab-cpu", action="store_true",
+                        help="float32 on one thread with AVX2 kernels, as Colab's CPU runtime")
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
     args = parser.parse_args()
+    if args.colab_cpu:
+        restart_as_colab_cpu()
+        args.threads, args.precision = 1, "float32"
     torch.set_num_threads(args.threads)
     cpu = torch.device("cpu")
     nb = load_notebook()
@@ -61,8 +62,8 @@ def main():
                                           cpu, bf16=row_bf16)
             seconds[name].append(min(h["seconds"] for h in history[1:]))
     base = statistics.median(seconds[rows[0][0]])
-    print(f"PyTorch {torch.__version__}, {args.precision}, {torch.get_num_threads()} thread(s), "
-          f"batch {nb.BATCH_SIZE}; median of {args.rounds} interleaved rounds\n")
+    print(f"{describe_cpu()}, {args.precision}, batch {nb.BATCH_SIZE}; median of {args.rounds} "
+          f"interleaved rounds\n")
     print(f"{'variant':36s} {'epoch':>7s}  what the notebook's device saves")
     for name, device, *_ in rows:
         median = statistics.median(seconds[name])

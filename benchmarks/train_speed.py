@@ -16,15 +16,17 @@ three epochs, the faster of epochs 2 and 3, as for the notebook.
 Everything is measured in rounds (a floor reading, the notebook's run, then on float32 the
 textbook's run), so that the load of the machine, which drifts on a shared VM, is the same for
 both halves of a ratio; the table shows the medians over `--rounds` rounds.
+`--colab-cpu` measures as Colab's CPU runtime computes: float32 only, one thread, AVX2 kernels
+(benchmarks/common.py, COLAB_CPU).
 
-Usage: python benchmarks/train_speed.py [--rounds N] [--threads T] [--data-dir data]
+Usage: python benchmarks/train_speed.py [--rounds N] [--threads T] [--colab-cpu] [--data-dir data]
 """
 import argparse
 import math
 import statistics
 import time
 
-from common import ROOT, load_notebook  # first: it turns tqdm's progress bars off
+from common import ROOT, describe_cpu, load_notebook, restart_as_colab_cpu  # first: no tqdm
 import torch
 import torch.nn.functional as F
 import torchvision
@@ -137,15 +139,19 @@ def main():
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--colab-cpu", action="store_true",
+                        help="float32 on one thread with AVX2 kernels, as Colab's CPU runtime")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    if args.colab_cpu:
+        restart_as_colab_cpu()
+    torch.set_num_threads(1 if args.colab_cpu else args.threads)
     batch_size, learning_rate = NB.BATCH_SIZE, NB.LEARNING_RATE
     data = NB.load_fashion_mnist(args.data_dir, torch.device("cpu"))
     loaders = textbook_loaders(args.data_dir)
     paths = [("float32", False)]
-    if NB.native_bf16(torch.device("cpu")):
+    if NB.native_bf16(torch.device("cpu")) and not args.colab_cpu:
         paths.insert(0, ("bfloat16 autocast", True))
-    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s), batch {batch_size}, "
+    print(f"{describe_cpu()}, batch {batch_size}, "
           f"median of {args.rounds} rounds per path; matmul FLOPs per epoch "
           f"{epoch_flop() / 1e9:.0f} G\n")
     print(f"{'path':18s} {'matmul rate':>12s} {'floor':>8s} {'epoch':>8s} {'ratio':>6s}")

@@ -19,25 +19,33 @@ def test_quantile_grid_spans_the_coverage_with_equal_shares_of_the_data(nb):
     assert np.allclose(shares, 0.99 / 14, atol=0.002)
 
 
-def test_narrow_keeps_what_passes_or_else_the_k_best_of_what_it_had(nb):
-    keep = np.array([True, True, True, True, False, True])
-    score = np.array([5.0, 1.0, 4.0, 3.0, 9.0, 2.0])
-    passes = np.array([True, False, True, True, True, True])
-    assert nb.narrow(keep, passes, score, 3).tolist() == [True, False, True, True, False, True]
-    few = np.array([True, False, False, False, True, False])
-    assert nb.narrow(keep, few, score, 3).tolist() == [True, False, True, True, False, False]
+def test_class_regions_lie_where_a_class_is_dense_and_dominant(nb):
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.normal([-2, 0], 0.5, (3000, 2)), rng.normal([2, 0], 0.5, (3000, 2)),
+                        rng.normal([0, 0], 2.0, (600, 2))])  # class 2: thin, everywhere
+    labels = np.repeat([0, 1, 2], [3000, 3000, 600])
+    labels = np.concatenate([labels, np.arange(7)])  # every class occurs (CLASS_NAMES has 10)
+    z = np.concatenate([z, np.full((7, 2), 9.0)])
+    grid, regions = nb.class_regions(z, labels, 5)
+    assert grid.shape == (160 * 160, 2) and len(regions) == len(nb.CLASS_NAMES)
+    for c, centre in ((0, -2), (1, 2)):
+        points = grid[regions[c]]
+        assert len(points) >= 5 and np.all(np.abs(points[:, 0] - centre) < 2), c
+        assert np.all(np.sign(points[:, 0]) == np.sign(centre)), c  # not the other blob
+    assert regions[2].sum() >= 5  # never dominant: still its five best cells
+    assert not (regions[0] & regions[1]).any()
 
 
-def test_pixel_entropy_is_zero_for_a_sure_image_and_log_2_for_a_grey_one(nb):
-    images = np.stack([np.zeros((28, 28)), np.ones((28, 28)), np.full((28, 28), 0.5)])
-    assert np.allclose(nb.pixel_entropy(images), [0, 0, np.log(2)], atol=1e-4)
-
-
-def test_spread_points_starts_at_the_best_score_and_picks_distinct_images(nb):
-    images = np.random.default_rng(1).random((40, 28, 28))
-    scores = np.arange(40.0)
-    chosen = nb.spread_points(images, scores, 5)
-    assert chosen[0] == 39 and len(set(chosen)) == 5
+def test_spread_out_starts_at_first_and_takes_distinct_allowed_images(nb):
+    x = np.random.default_rng(1).random((40, 784))
+    allowed = np.arange(40) % 2 == 0
+    chosen = nb.spread_out(x, allowed, 4, 5)
+    assert chosen[0] == 4 and len(set(chosen.tolist())) == 5 and allowed[chosen].all()
+    copies = np.zeros((8, 784))  # all alike: still five different indices
+    assert len(set(nb.spread_out(copies, np.full(8, True), 0, 5).tolist())) == 5
+    # the second is the allowed image most different from the first
+    differences = np.where(allowed, np.abs(x - x[4]).mean(axis=1), -1)
+    assert chosen[1] == np.argmax(differences)
 
 
 def test_smallest_gap_is_the_largest_pixel_difference_of_the_closest_pair(nb):
@@ -52,32 +60,62 @@ def binary_patterns(n, seed):
     return (np.random.default_rng(seed).random((n, 28, 28)) < 0.3).astype(np.float32)
 
 
+def less_crisp(n, seed):
+    """n images as dark as binary_patterns, but greyed by noise: less crisp than any of them."""
+    noise = 0.3 * np.random.default_rng(seed + 100).random((n, 28, 28))
+    return np.clip(binary_patterns(n, seed) + noise, 0, 1).astype(np.float32)
+
+
+def in_walk_order(images, chosen):
+    first = images[chosen[0]]
+    return np.all(np.diff([np.abs(images[i] - first).mean() for i in chosen]) >= 0)
+
+
 def test_choose_samples_keeps_the_strict_bar_when_its_images_already_differ(nb):
-    images = binary_patterns(20, seed=3)
+    images = np.concatenate([binary_patterns(10, seed=3), less_crisp(10, seed=4)])
     p = np.where(np.arange(20) < 10, 0.8, 0.3)
-    keep, chosen = nb.choose_samples(images, p, np.ones(20), 5)
+    keep, chosen = nb.choose_samples(images, p, 5)
     assert len(set(chosen.tolist())) == 5 and keep[chosen].all()
-    assert (p[chosen] == 0.8).all()
+    assert (p[chosen] == 0.8).all() and not keep[p == 0.3].any()
     assert nb.smallest_gap(images[chosen]) >= nb.VISIBLE_DIFFERENCE
+    assert in_walk_order(images, chosen)
 
 
 def test_choose_samples_lowers_the_bar_until_the_samples_differ_visibly(nb):
-    # the ten best-recognised images are one image with faint noise; ten others differ
-    noise = np.random.default_rng(4).random((10, 28, 28)) * 0.02
-    alike = np.clip(binary_patterns(1, seed=5) + noise, 0, 1)
-    images = np.concatenate([alike, binary_patterns(10, seed=6)]).astype(np.float32)
-    p = np.where(np.arange(20) < 10, 0.8, 0.6)
-    keep, chosen = nb.choose_samples(images, p, np.ones(20), 5)
+    # the ten best-recognised crisp images are copies of one; ten others, less sure, differ;
+    # twenty greyer ones, surer still, fail the crisp test
+    images = np.concatenate([binary_patterns(20, seed=6), less_crisp(20, seed=7)])
+    images[:10] = images[0]
+    p = np.concatenate([np.full(10, 0.8), np.full(10, 0.77), np.full(20, 0.99)])
+    keep, chosen = nb.choose_samples(images, p, 5)
     assert nb.smallest_gap(images[chosen]) >= nb.VISIBLE_DIFFERENCE
-    assert (p[chosen] == 0.6).all() and keep[chosen].all()
+    assert keep[chosen].all() and (p[chosen] == 0.77).sum() >= 4 and not keep[20:].any()
+    assert in_walk_order(images, chosen)
 
 
-def test_points_are_ordered_along_the_main_axis_of_their_region(nb):
-    t = np.linspace(-3, 3, 50)
-    region = np.stack([t, 0.5 * t + 0.01 * np.sin(7 * t)], axis=1)
-    points = region[[40, 5, 25, 10, 33]]
-    order = nb.along_main_axis(points, region)
-    assert list(order) in ([1, 3, 2, 4, 0], [0, 4, 2, 3, 1])
+def test_choose_samples_stops_lowering_the_bar_at_95_percent_of_the_best(nb):
+    # the others are too unsure (70% of the best): the five come from the loosest bar, alike
+    images = binary_patterns(20, seed=6)
+    images[:10] = images[0]
+    p = np.where(np.arange(20) < 10, 0.8, 0.56)
+    keep, chosen = nb.choose_samples(images, p, 5)
+    assert len(set(chosen.tolist())) == 5 and (chosen < 10).all() and not keep[10:].any()
+
+
+def test_choose_samples_drops_faint_and_blurred_images_first(nb):
+    crisp = binary_patterns(12, seed=7)
+    faint = 0.15 * binary_patterns(6, seed=8)  # a ghost: a fraction of the shade
+    blurred = np.full((6, 28, 28), 0.7, dtype=np.float32)  # dark enough, but grey throughout
+    images = np.concatenate([crisp, faint, blurred])
+    p = np.full(len(images), 0.99)
+    keep, chosen = nb.choose_samples(images, p, 5)
+    assert (chosen < 12).all() and not keep[12:].any()
+
+
+def test_choose_samples_returns_five_from_as_few_as_five_images(nb):
+    images = binary_patterns(5, seed=9)
+    keep, chosen = nb.choose_samples(images, np.linspace(0.1, 0.5, 5), 5)
+    assert sorted(chosen.tolist()) == [0, 1, 2, 3, 4] and keep.all()
 
 
 def test_class_probabilities_average_the_classifiers(nb):

@@ -6,6 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import DATA_DIR, NOTEBOOK, VENV, copy_project
+from test_committed_notebook import progress_lines
 
 pytestmark = pytest.mark.slow
 
@@ -127,6 +128,8 @@ def test_submission_target_writes_the_named_notebook_and_pdf(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     executed = nbformat.read(tmp_path / "Assignment1_Jane_Doe.ipynb", as_version=4)
     assert executed.metadata.authors == [{"name": "Jane Doe"}]
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    assert len(progress_lines(code)) == 1  # the progress bar saved once, as `make run` saves it
     assert any("1 epochs in" in o.get("text", "")
                for c in executed.cells if c.cell_type == "code" for o in c.outputs)
     pdf = tmp_path / "Assignment1_Jane_Doe.pdf"
