@@ -25,6 +25,12 @@ def load_notebook(path=None):
     return load_notebook_module(Path(path) if path else NOTEBOOK)
 
 
+def add_colab_cpu_option(parser):
+    """The `--colab-cpu` flag that every benchmark takes."""
+    parser.add_argument("--colab-cpu", action="store_true",
+                        help="float32 on one thread with AVX2 kernels, as Colab's CPU runtime")
+
+
 def restart_as_colab_cpu():
     """Run this script again with COLAB_CPU set, unless it already is (a no-op then)."""
     if any(os.environ.get(name) != value for name, value in COLAB_CPU.items()):

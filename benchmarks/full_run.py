@@ -24,11 +24,12 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from common import COLAB_CPU, ROOT
+from common import COLAB_CPU, ROOT, add_colab_cpu_option
 import nbformat
 import papermill
 
-os.environ.pop("TQDM_DISABLE", None)  # set by common for the other benchmarks; the run keeps its bar
+# common turns progress bars off for the other benchmarks; the timed run keeps its bar
+os.environ.pop("TQDM_DISABLE", None)
 
 NOTEBOOK = ROOT / "Assignment1_FirstName_LastName.ipynb"
 
@@ -50,8 +51,7 @@ def main():
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
     parser.add_argument("--precision", default="auto", choices=["auto", "float32"])
     parser.add_argument("--threads", type=int, help="threads of the kernel (default: all)")
-    parser.add_argument("--colab-cpu", action="store_true",
-                        help="float32 on one thread with AVX2 kernels, as Colab's CPU runtime")
+    add_colab_cpu_option(parser)
     parser.add_argument("--notebook", default=str(NOTEBOOK))
     args = parser.parse_args()
     if args.colab_cpu:  # the kernel inherits the environment; its libraries read it at start

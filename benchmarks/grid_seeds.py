@@ -27,7 +27,8 @@ Usage: python benchmarks/grid_seeds.py [--seeds 0 1 2 3 4] [--paths bfloat16 flo
 import argparse
 from pathlib import Path
 
-from common import ROOT, describe_cpu, load_notebook, restart_as_colab_cpu  # first: no tqdm
+from common import (ROOT, add_colab_cpu_option, describe_cpu,  # first: no tqdm
+                    load_notebook, restart_as_colab_cpu)
 import judges
 import matplotlib
 import numpy as np
@@ -107,8 +108,7 @@ def main():
     parser.add_argument("--keep", type=Path, help="folder to save and reuse trained models")
     parser.add_argument("--sheet", type=Path, default=ROOT / "benchmarks" / "grid_seeds.png",
                         help="contact sheet of every model's (d) grid (PNG)")
-    parser.add_argument("--colab-cpu", action="store_true",
-                        help="float32 on one thread with AVX2 kernels, as Colab's CPU runtime")
+    add_colab_cpu_option(parser)
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
     args = parser.parse_args()
     if args.colab_cpu:

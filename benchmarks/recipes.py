@@ -16,7 +16,8 @@ Usage: python benchmarks/recipes.py [RECIPE ...] [--seeds 0 1 2] [--precision bf
 import argparse
 import time
 
-from common import ROOT, describe_cpu, load_notebook, restart_as_colab_cpu  # first: no tqdm
+from common import (ROOT, add_colab_cpu_option, describe_cpu,  # first: no tqdm
+                    load_notebook, restart_as_colab_cpu)
 import torch
 
 NB = load_notebook()
@@ -30,8 +31,7 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--precision", choices=("bfloat16", "float32"), default="bfloat16")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
-    parser.add_argument("--colab-cpu", action="store_true",
-                        help="float32 on one thread with AVX2 kernels, as Colab's CPU runtime")
+    add_colab_cpu_option(parser)
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
     args = parser.parse_args()
     if args.colab_cpu:

@@ -2,9 +2,9 @@
 
 The notebook keeps a device that is not the plain PyTorch way only where it saves at least 5% of
 an epoch on one of the CPU paths users run: float32 on one thread with AVX2, as Colab's CPU
-runtime computes (`--colab-cpu`), and bfloat16 autocast on two threads. This times one epoch (training and held-out
-pass) of the notebook's own `train_vae` as it is, and with one device at a time replaced by its
-plain alternative:
+runtime computes (`--colab-cpu`), and bfloat16 autocast on two threads. This times one epoch
+(training and held-out pass) of the notebook's own `train_vae` as it is, and with one device at a
+time replaced by its plain alternative:
 - Adam's fused update: the standard `torch.optim.Adam`;
 - bfloat16 autocast (on a CPU that has it): float32.
 The variants run in interleaved rounds (each round trains every variant for three epochs and
@@ -19,7 +19,8 @@ Usage: python benchmarks/speed_devices.py [--threads T] [--precision bfloat16|fl
 import argparse
 import statistics
 
-from common import ROOT, describe_cpu, load_notebook, restart_as_colab_cpu  # first: no tqdm
+from common import (ROOT, add_colab_cpu_option, describe_cpu,  # first: no tqdm
+                    load_notebook, restart_as_colab_cpu)
 import torch
 
 
@@ -39,8 +40,7 @@ def main():
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--precision", choices=("bfloat16", "float32"), default="bfloat16")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--colab-cpu", action="store_true",
-                        help="float32 on one thread with AVX2 kernels, as Colab's CPU runtime")
+    add_colab_cpu_option(parser)
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
     args = parser.parse_args()
     if args.colab_cpu:

@@ -26,7 +26,8 @@ import math
 import statistics
 import time
 
-from common import ROOT, describe_cpu, load_notebook, restart_as_colab_cpu  # first: no tqdm
+from common import (ROOT, add_colab_cpu_option, describe_cpu,  # first: no tqdm
+                    load_notebook, restart_as_colab_cpu)
 import torch
 import torch.nn.functional as F
 import torchvision
@@ -139,8 +140,7 @@ def main():
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--colab-cpu", action="store_true",
-                        help="float32 on one thread with AVX2 kernels, as Colab's CPU runtime")
+    add_colab_cpu_option(parser)
     args = parser.parse_args()
     if args.colab_cpu:
         restart_as_colab_cpu()

@@ -28,6 +28,13 @@ def pytest_configure(config):
                                        "`make` runs, other environments); -m 'not slow' skips")
 
 
+def progress_lines(notebook_cells):
+    """Every line of saved stream output that shows the training progress bar."""
+    return [line for c in notebook_cells for o in c["outputs"] if o["output_type"] == "stream"
+            for line in "".join(o["text"]).replace("\r", "\n").splitlines()
+            if line.startswith("Training:")]
+
+
 def copy_project(target):
     """A scratch copy of what `make run` needs: Makefile, scripts, requirements, notebook."""
     for name in PROJECT_FILES:

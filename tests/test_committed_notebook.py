@@ -2,7 +2,7 @@
 import re
 
 import nbformat
-from conftest import NOTEBOOK
+from conftest import NOTEBOOK, progress_lines
 
 JUNK = re.compile(r"Traceback|Warning|IProgress|\x1b\[|Error")
 
@@ -59,13 +59,6 @@ def test_every_code_cell_is_short_and_follows_a_markdown_cell():
         if cell["cell_type"] == "code":
             assert len("".join(cell["source"]).splitlines()) <= 60, i
             assert cells[i - 1]["cell_type"] == "markdown", i
-
-
-def progress_lines(notebook_cells):
-    """Every line of saved stream output that shows the training progress bar."""
-    return [line for c in notebook_cells for o in c["outputs"] if o["output_type"] == "stream"
-            for line in "".join(o["text"]).replace("\r", "\n").splitlines()
-            if line.startswith("Training:")]
 
 
 def test_the_progress_bar_is_saved_once_in_its_final_state():

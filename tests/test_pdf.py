@@ -5,8 +5,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import DATA_DIR, NOTEBOOK, VENV, copy_project
-from test_committed_notebook import progress_lines
+from conftest import DATA_DIR, NOTEBOOK, VENV, copy_project, progress_lines
 
 pytestmark = pytest.mark.slow
 

@@ -184,7 +184,8 @@ def test_a_failing_first_mirror_falls_back_to_the_second(nb, tmp_path, gz_files,
     assert printed.isascii(), "the progress lines must print in the PDF's fonts"
 
 
-def test_a_mirror_serving_wrong_bytes_is_rejected_and_leaves_no_damaged_file(nb, tmp_path, gz_files):
+def test_a_mirror_serving_wrong_bytes_is_rejected_and_leaves_no_damaged_file(
+        nb, tmp_path, gz_files):
     corrupt = dict(gz_files)
     path = "/train-images-idx3-ubyte.gz"
     corrupt[path] = gzip.compress(gzip.decompress(gz_files[path])[::-1])  # right size, wrong bytes
