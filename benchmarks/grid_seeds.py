@@ -60,14 +60,13 @@ def judge_line(data, judge_models, model, seed):
     """The figures of one model: (d) per judge, (c) per judge, the variety of its rows, the
     smallest gap, the misreadings, the (d) images and which of them a judge misreads."""
     z = NB.sample_latents(model, data["train_x"], torch.Generator().manual_seed(seed)).numpy()
-    labels = data["train_y"].numpy()
     classifiers = [NB.train_classifier(data, seed + i) for i in range(NB.N_CLASSIFIERS)]
-    _, _, images = NB.class_latents(model, classifiers, z, labels, NB.SAMPLES_PER_CLASS)
+    _, _, images = NB.class_latents(model, classifiers, data, z, NB.SAMPLES_PER_CLASS)
     manifold = NB.decode(model, NB.quantile_grid(z, NB.GRID_SIZE, NB.MANIFOLD_COVERAGE)).numpy()
     k = images.shape[1]
     rows = [NB.within_row_difference(row[None]) for row in images]
     variety = (np.mean(rows), sum(v >= 0.08 for v in rows), min(rows))
-    gap = min(NB.smallest_gap(row) for row in images)
+    gap = min(np.abs(a - b).max() for row in images for i, a in enumerate(row) for b in row[:i])
     parts, wrong, misread = [], [], np.zeros(images.shape[:2], dtype=bool)
     for name, judge in judge_models.items():
         read = judges.predict(judge, images).reshape(len(images), k)

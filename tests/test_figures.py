@@ -19,10 +19,10 @@ def test_quantile_grid_spans_the_coverage_with_equal_shares_of_the_data(nb):
     assert np.allclose(shares, 0.99 / 14, atol=0.002)
 
 
-def test_class_regions_lie_where_a_class_is_dense_and_dominant(nb):
+def test_class_regions_lie_where_a_class_is_dense_and_the_most_common(nb):
     rng = np.random.default_rng(0)
     z = np.concatenate([rng.normal([-2, 0], 0.5, (3000, 2)), rng.normal([2, 0], 0.5, (3000, 2)),
-                        rng.normal([0, 0], 2.0, (600, 2))])  # class 2: thin, everywhere
+                        rng.normal([-2, 0], 0.5, (600, 2))])  # class 2: inside class 0, fewer
     labels = np.repeat([0, 1, 2], [3000, 3000, 600])
     labels = np.concatenate([labels, np.arange(7)])  # every class occurs (CLASS_NAMES has 10)
     z = np.concatenate([z, np.full((7, 2), 9.0)])
@@ -32,8 +32,9 @@ def test_class_regions_lie_where_a_class_is_dense_and_dominant(nb):
         points = grid[regions[c]]
         assert len(points) >= 5 and np.all(np.abs(points[:, 0] - centre) < 2), c
         assert np.all(np.sign(points[:, 0]) == np.sign(centre)), c  # not the other blob
-    assert regions[2].sum() >= 5  # never dominant: still its five best cells
     assert not (regions[0] & regions[1]).any()
+    # never the most common: its five points closest to it, inside class 0's blob
+    assert regions[2].sum() == 5 and np.all(np.abs(grid[regions[2], 0] + 2) < 2)
 
 
 def test_spread_out_starts_at_first_and_takes_distinct_allowed_images(nb):
@@ -48,22 +49,9 @@ def test_spread_out_starts_at_first_and_takes_distinct_allowed_images(nb):
     assert chosen[1] == np.argmax(differences)
 
 
-def test_smallest_gap_is_the_largest_pixel_difference_of_the_closest_pair(nb):
-    images = np.zeros((3, 28, 28))
-    images[1, 5, 5] = 0.2
-    images[2] = 1.0
-    assert nb.smallest_gap(images) == pytest.approx(0.2)
-
-
 def binary_patterns(n, seed):
     """n crisp, distinct images: random black-and-white pixels."""
     return (np.random.default_rng(seed).random((n, 28, 28)) < 0.3).astype(np.float32)
-
-
-def less_crisp(n, seed):
-    """n images as dark as binary_patterns, but greyed by noise: less crisp than any of them."""
-    noise = 0.3 * np.random.default_rng(seed + 100).random((n, 28, 28))
-    return np.clip(binary_patterns(n, seed) + noise, 0, 1).astype(np.float32)
 
 
 def in_walk_order(images, chosen):
@@ -71,51 +59,61 @@ def in_walk_order(images, chosen):
     return np.all(np.diff([np.abs(images[i] - first).mean() for i in chosen]) >= 0)
 
 
-def test_choose_samples_keeps_the_strict_bar_when_its_images_already_differ(nb):
-    images = np.concatenate([binary_patterns(10, seed=3), less_crisp(10, seed=4)])
-    p = np.where(np.arange(20) < 10, 0.8, 0.3)
-    keep, chosen = nb.choose_samples(images, p, 5)
-    assert len(set(chosen.tolist())) == 5 and keep[chosen].all()
-    assert (p[chosen] == 0.8).all() and not keep[p == 0.3].any()
-    assert nb.smallest_gap(images[chosen]) >= nb.VISIBLE_DIFFERENCE
+def test_choose_samples_takes_five_distinct_recognised_images_in_walk_order(nb):
+    images = binary_patterns(20, seed=3)
+    score = np.where(np.arange(20) < 10, 0.8, 0.3)
+    recognised, chosen = nb.choose_samples(images, score, 5)
+    assert len(set(chosen.tolist())) == 5 and recognised[chosen].all()
+    assert (score[chosen] == 0.8).all() and not recognised[score == 0.3].any()
     assert in_walk_order(images, chosen)
 
 
-def test_choose_samples_lowers_the_bar_until_the_samples_differ_visibly(nb):
-    # the ten best-recognised crisp images are copies of one; ten others, less sure, differ;
-    # twenty greyer ones, surer still, fail the crisp test
-    images = np.concatenate([binary_patterns(20, seed=6), less_crisp(20, seed=7)])
-    images[:10] = images[0]
-    p = np.concatenate([np.full(10, 0.8), np.full(10, 0.77), np.full(20, 0.99)])
-    keep, chosen = nb.choose_samples(images, p, 5)
-    assert nb.smallest_gap(images[chosen]) >= nb.VISIBLE_DIFFERENCE
-    assert keep[chosen].all() and (p[chosen] == 0.77).sum() >= 4 and not keep[20:].any()
-    assert in_walk_order(images, chosen)
-
-
-def test_choose_samples_stops_lowering_the_bar_at_95_percent_of_the_best(nb):
-    # the others are too unsure (70% of the best): the five come from the loosest bar, alike
-    images = binary_patterns(20, seed=6)
-    images[:10] = images[0]
-    p = np.where(np.arange(20) < 10, 0.8, 0.56)
-    keep, chosen = nb.choose_samples(images, p, 5)
-    assert len(set(chosen.tolist())) == 5 and (chosen < 10).all() and not keep[10:].any()
-
-
-def test_choose_samples_drops_faint_and_blurred_images_first(nb):
-    crisp = binary_patterns(12, seed=7)
-    faint = 0.15 * binary_patterns(6, seed=8)  # a ghost: a fraction of the shade
-    blurred = np.full((6, 28, 28), 0.7, dtype=np.float32)  # dark enough, but grey throughout
-    images = np.concatenate([crisp, faint, blurred])
-    p = np.full(len(images), 0.99)
-    keep, chosen = nb.choose_samples(images, p, 5)
-    assert (chosen < 12).all() and not keep[12:].any()
+def test_choose_samples_recognises_scores_from_a_share_of_the_best(nb):
+    images = binary_patterns(30, seed=5)
+    best = 0.9
+    score = np.linspace(0.2, best, 30)
+    recognised, chosen = nb.choose_samples(images, score, 5)
+    assert np.array_equal(recognised, score >= nb.RECOGNISED * best)
+    assert recognised[chosen].all()
+    # the first is the recognised image most different from the best-scored one
+    differences = np.abs(images - images[-1]).mean(axis=(1, 2))
+    assert chosen[0] == np.argmax(np.where(recognised, differences, -1))
 
 
 def test_choose_samples_returns_five_from_as_few_as_five_images(nb):
     images = binary_patterns(5, seed=9)
-    keep, chosen = nb.choose_samples(images, np.linspace(0.1, 0.5, 5), 5)
-    assert sorted(chosen.tolist()) == [0, 1, 2, 3, 4] and keep.all()
+    recognised, chosen = nb.choose_samples(images, np.linspace(0.1, 0.5, 5), 5)
+    assert sorted(chosen.tolist()) == [0, 1, 2, 3, 4] and recognised.all()
+
+
+def test_clear_images_drops_faint_and_blurred_images(nb):
+    crisp = binary_patterns(12, seed=7)
+    faint = 0.15 * binary_patterns(6, seed=8)  # a ghost: a fraction of the shade
+    blurred = np.full((6, 28, 28), 0.7, dtype=np.float32)  # dark enough, but grey throughout
+    clear = nb.clear_images(np.concatenate([crisp, faint, blurred]), 5)
+    assert clear[:12].sum() >= 5 and not clear[12:].any()
+
+
+def test_clear_images_keeps_at_least_k(nb):
+    images = np.concatenate([binary_patterns(3, seed=1), 0.1 * binary_patterns(3, seed=2)])
+    assert nb.clear_images(images, 5).sum() >= 5
+
+
+def test_neighbour_share_counts_the_class_of_the_nearest_real_images(nb):
+    base = binary_patterns(3, seed=11).reshape(3, 784)
+    rng = np.random.default_rng(12)
+    train_x = np.concatenate([np.clip(b + 0.05 * rng.standard_normal((40, 784)), 0, 1)
+                              for b in base]).astype(np.float32)
+    train_y = np.repeat([0, 1, 2], 40)
+    train_y[:10] = 5  # a quarter of the images near base[0] are labelled 5
+    data = {"train_x": torch.as_tensor(train_x), "train_y": torch.as_tensor(train_y)}
+    queries = base.reshape(3, 28, 28)
+    shares = nb.neighbour_share(queries, data, 1)
+    assert shares[1] == 1 and shares[0] == 0 and shares[2] == 0
+    assert np.isclose(nb.neighbour_share(queries[:1], data, 0)[0],
+                      1 - nb.neighbour_share(queries[:1], data, 5)[0])
+    expected = (train_y[np.argsort(((train_x - base[0]) ** 2).sum(axis=1))[:nb.NEIGHBOURS]] == 5)
+    assert np.isclose(nb.neighbour_share(queries[:1], data, 5)[0], expected.mean())
 
 
 def test_class_probabilities_average_the_classifiers(nb):
@@ -145,10 +143,23 @@ def test_class_latents_returns_five_distinct_candidates_per_class_with_their_ima
     model.load_state_dict(torch.load(short_run.outputs / "vae.pt", weights_only=True))
     model.eval()
     z = nb.sample_latents(model, data["train_x"], torch.Generator().manual_seed(0)).numpy()
-    candidates, points, images = nb.class_latents(model, [classifier], z,
-                                                  data["train_y"].numpy(), 5)
+    candidates, points, images = nb.class_latents(model, [classifier], data, z, 5)
     assert points.shape == (10, 5, 2) and images.shape == (10, 5, 28, 28)
     assert np.allclose(images, nb.decode(model, points).numpy(), atol=1e-6)
     for row, dots in zip(points, candidates):
         assert len(dots) >= 5 and len({tuple(p) for p in row}) == 5
         assert all((dots == p).all(axis=1).any() for p in row)  # each point is a candidate
+
+
+def test_label_offsets_keep_the_numbers_of_crowded_points_apart(nb):
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(4, 4))
+    ax.set_xlim(-1, 1)
+    ax.set_ylim(-1, 1)
+    rng = np.random.default_rng(0)  # two rows of five points, each row within a few points
+    points = np.stack([rng.normal(0, 0.01, (5, 2)), rng.normal([0.1, 0], 0.01, (5, 2))])
+    offsets = np.array(nb.label_offsets(ax, points))
+    labels = ax.transData.transform(points.reshape(-1, 2)) * 72 / fig.dpi + offsets
+    apart = np.hypot(*(labels[:, None] - labels[None]).transpose(2, 0, 1))
+    assert apart[np.triu_indices(10, 1)].min() >= 15
+    plt.close(fig)
