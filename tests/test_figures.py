@@ -1,5 +1,6 @@
 """The helpers behind (c) and (d): the quantile grid, the classifiers, and the rule that picks
 the z values of each category, checked against what they promise."""
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -152,7 +153,6 @@ def test_class_latents_returns_five_distinct_candidates_per_class_with_their_ima
 
 
 def test_label_offsets_keep_the_numbers_of_crowded_points_apart(nb):
-    import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(4, 4))
     ax.set_xlim(-1, 1)
     ax.set_ylim(-1, 1)
