@@ -64,7 +64,7 @@ def judge_line(data, judge_models, model, seed):
     _, _, images = NB.class_latents(model, classifiers, data, z, NB.SAMPLES_PER_CLASS)
     manifold = NB.decode(model, NB.quantile_grid(z, NB.GRID_SIZE, NB.MANIFOLD_COVERAGE)).numpy()
     k = images.shape[1]
-    rows = [NB.within_row_difference(row[None]) for row in images]
+    rows = [NB.within_row_difference(row) for row in images]
     variety = (np.mean(rows), sum(v >= 0.08 for v in rows), min(rows))
     gap = min(np.abs(a - b).max() for row in images for i, a in enumerate(row) for b in row[:i])
     parts, wrong, misread = [], [], np.zeros(images.shape[:2], dtype=bool)

@@ -61,8 +61,8 @@ def in_walk_order(images, chosen):
 
 
 def test_choose_samples_takes_five_distinct_recognised_images_in_walk_order(nb):
-    images = binary_patterns(20, seed=3)
-    score = np.where(np.arange(20) < 10, 0.8, 0.3)
+    images = binary_patterns(40, seed=3)
+    score = np.where(np.arange(40) < 20, 0.8, 0.3)
     recognised, chosen = nb.choose_samples(images, score, 5)
     assert len(set(chosen.tolist())) == 5 and recognised[chosen].all()
     assert (score[chosen] == 0.8).all() and not recognised[score == 0.3].any()
@@ -70,15 +70,55 @@ def test_choose_samples_takes_five_distinct_recognised_images_in_walk_order(nb):
 
 
 def test_choose_samples_recognises_scores_from_a_share_of_the_best(nb):
-    images = binary_patterns(30, seed=5)
+    images = binary_patterns(100, seed=5)
     best = 0.9
-    score = np.linspace(0.2, best, 30)
+    score = np.linspace(0.5, best, 100)  # more than 20 reach RECOGNISED of the best
     recognised, chosen = nb.choose_samples(images, score, 5)
     assert np.array_equal(recognised, score >= nb.RECOGNISED * best)
     assert recognised[chosen].all()
     # the first is the recognised image most different from the best-scored one
     differences = np.abs(images - images[-1]).mean(axis=(1, 2))
     assert chosen[0] == np.argmax(np.where(recognised, differences, -1))
+
+
+def near_copies(n, seed):
+    """n images of one crisp pattern, each with a few pixels changed."""
+    rng = np.random.default_rng(seed)
+    copies = np.repeat(binary_patterns(1, seed), n, axis=0)
+    for image in copies:
+        image[rng.integers(0, 28, 3), rng.integers(0, 28, 3)] = 1
+    return copies
+
+
+def test_choose_samples_keeps_at_least_four_per_sample_to_choose_from(nb):
+    images = binary_patterns(30, seed=8)
+    score = np.where(np.arange(30) < 3, 1.0, np.linspace(0.1, 0.5, 30))
+    recognised, chosen = nb.choose_samples(images, score, 5)
+    assert recognised.sum() == 20 and recognised[:3].all() and recognised[chosen].all()
+    assert np.array_equal(recognised[3:], score[3:] >= np.sort(score[3:])[-17])
+
+
+def test_choose_samples_widens_the_bar_to_relaxed_for_near_copies(nb):
+    images = np.concatenate([near_copies(30, seed=4), binary_patterns(20, seed=6)])
+    score = np.repeat([1.0, 0.7, 0.3], [30, 10, 10])  # the best: near-copies
+    assert nb.RELAXED < 0.7 < nb.RECOGNISED
+    recognised, chosen = nb.choose_samples(images, score, 5)
+    assert np.array_equal(recognised, score >= nb.RELAXED)
+    x = images[chosen]
+    assert nb.within_row_difference(x) >= nb.NEAR_COPIES * x.mean()
+    assert (score[chosen] == 0.7).any() and in_walk_order(images, chosen)
+
+
+def test_choose_samples_never_lowers_the_bar_below_its_share_of_the_best(nb):
+    images = near_copies(60, seed=2)
+    score = np.linspace(0.4, 0.5, 60)  # RECOGNISED of the best is below RELAXED
+    recognised, _ = nb.choose_samples(images, score, 5)
+    assert np.array_equal(recognised, score >= nb.RECOGNISED * 0.5)
+
+
+def test_within_row_difference_is_the_mean_over_pairs(nb):
+    row = np.stack([np.zeros((28, 28)), np.ones((28, 28)), np.full((28, 28), 0.5)])
+    assert np.isclose(nb.within_row_difference(row), (1 + 0.5 + 0.5) / 3)
 
 
 def test_choose_samples_returns_five_from_as_few_as_five_images(nb):
@@ -117,14 +157,14 @@ def test_neighbour_share_counts_the_class_of_the_nearest_real_images(nb):
     assert np.isclose(nb.neighbour_share(queries[:1], data, 5)[0], expected.mean())
 
 
-def test_class_probabilities_average_the_classifiers(nb):
+def test_class_probabilities_give_each_classifiers_softmax(nb):
     torch.manual_seed(0)
     nets = [nn.Linear(784, 10) for _ in range(3)]
     images = np.random.default_rng(2).random((6, 28, 28)).astype(np.float32)
     p = nb.class_probabilities(nets, images)
     x = torch.as_tensor(images).reshape(6, 784)
-    expected = torch.stack([torch.softmax(net(x), dim=1) for net in nets]).mean(dim=0)
-    assert p.shape == (6, 10) and np.allclose(p.sum(axis=1), 1, atol=1e-6)
+    expected = torch.stack([torch.softmax(net(x), dim=1) for net in nets])
+    assert p.shape == (3, 6, 10) and np.allclose(p.sum(axis=2), 1, atol=1e-6)
     assert np.allclose(p, expected.detach().numpy(), atol=1e-6)
 
 
@@ -134,7 +174,7 @@ def classifier(nb, data):
 
 
 def test_a_classifier_recognises_most_real_held_out_images(nb, data, classifier):
-    p = nb.class_probabilities([classifier], data["test_x"])
+    p = nb.class_probabilities([classifier], data["test_x"])[0]
     assert (p.argmax(axis=1) == data["test_y"].numpy()).mean() > 0.85
 
 
