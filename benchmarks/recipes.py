@@ -21,7 +21,7 @@ from common import (ROOT, add_colab_cpu_option, describe_cpu,  # first: no tqdm
 import torch
 
 NB = load_notebook()
-# the default, and the recipe it replaced
+# six epochs more than the default, and the default
 DEFAULT_RECIPES = ["512,1.2e-2,56", "512,1.2e-2,50"]
 
 

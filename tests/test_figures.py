@@ -148,13 +148,14 @@ def test_neighbour_share_counts_the_class_of_the_nearest_real_images(nb):
     train_y = np.repeat([0, 1, 2], 40)
     train_y[:10] = 5  # a quarter of the images near base[0] are labelled 5
     data = {"train_x": torch.as_tensor(train_x), "train_y": torch.as_tensor(train_y)}
+    norms = data["train_x"].pow(2).sum(dim=1)
     queries = base.reshape(3, 28, 28)
-    shares = nb.neighbour_share(queries, data, 1)
+    shares = nb.neighbour_share(queries, data, norms, 1)
     assert shares[1] == 1 and shares[0] == 0 and shares[2] == 0
-    assert np.isclose(nb.neighbour_share(queries[:1], data, 0)[0],
-                      1 - nb.neighbour_share(queries[:1], data, 5)[0])
+    assert np.isclose(nb.neighbour_share(queries[:1], data, norms, 0)[0],
+                      1 - nb.neighbour_share(queries[:1], data, norms, 5)[0])
     expected = (train_y[np.argsort(((train_x - base[0]) ** 2).sum(axis=1))[:nb.NEIGHBOURS]] == 5)
-    assert np.isclose(nb.neighbour_share(queries[:1], data, 5)[0], expected.mean())
+    assert np.isclose(nb.neighbour_share(queries[:1], data, norms, 5)[0], expected.mean())
 
 
 def test_class_probabilities_give_each_classifiers_softmax(nb):
