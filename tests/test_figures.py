@@ -50,6 +50,39 @@ def test_spread_out_starts_at_first_and_takes_distinct_allowed_images(nb):
     assert chosen[1] == np.argmax(differences)
 
 
+def test_spread_out_takes_the_largest_summed_difference_of_those_apart_and_even(nb):
+    x = np.random.default_rng(2).random((60, 784)) ** 3  # varied: some pairs far, some near
+    allowed = np.arange(60) % 3 != 0
+    chosen = nb.spread_out(x, allowed, 1, 6)
+    for i in range(1, 6):
+        taken = x[chosen[:i]]
+        mean = np.abs(x[:, None] - taken).mean(axis=2)  # (60, i): from each taken
+        pixel = np.abs(x[:, None] - taken).max(axis=2).min(axis=1)
+        left = allowed & ~np.isin(np.arange(60), chosen[:i])
+        even = mean.min(axis=1) >= nb.EVEN * mean.min(axis=1)[left].max()
+        eligible = left & even & (pixel > nb.APART)
+        assert eligible[chosen[i]]
+        assert mean.sum(axis=1)[chosen[i]] == mean.sum(axis=1)[eligible].max()
+
+
+def test_spread_out_skips_images_within_apart_of_one_taken_in_every_pixel(nb):
+    shades = np.stack([np.full(784, s) for s in (0.0, 0.06, 0.065, 0.07)])  # 0: a blank
+    marks = np.zeros((4, 784))
+    for i, mark in enumerate(marks):
+        mark[30 * i:30 * (i + 1)] = 1  # a few pixels drawn in, each its own
+    assert 0.07 < nb.APART  # every shade is within APART of the blank in every pixel
+    assert shades[1:].mean(axis=1).min() > marks.mean(axis=1).max()  # though farther on average
+    chosen = nb.spread_out(np.concatenate([shades, marks]), np.full(8, True), 0, 4)
+    assert chosen[0] == 0 and set(chosen[1:].tolist()) <= {4, 5, 6, 7}
+
+
+def test_spread_out_falls_back_to_the_largest_pixel_difference(nb):
+    x = np.stack([np.full(784, 1 - 0.01 * i) for i in range(8)])  # all within APART
+    assert 0.07 < nb.APART
+    chosen = nb.spread_out(x, np.full(8, True), 0, 5)
+    assert chosen[1] == 7 and len(set(chosen.tolist())) == 5
+
+
 def binary_patterns(n, seed):
     """n crisp, distinct images: random black-and-white pixels."""
     return (np.random.default_rng(seed).random((n, 28, 28)) < 0.3).astype(np.float32)
@@ -72,7 +105,7 @@ def test_choose_samples_takes_five_distinct_recognised_images_in_walk_order(nb):
 def test_choose_samples_recognises_scores_from_a_share_of_the_best(nb):
     images = binary_patterns(100, seed=5)
     best = 0.9
-    score = np.linspace(0.5, best, 100)  # more than 20 reach RECOGNISED of the best
+    score = np.linspace(0.7, best, 100)  # more than 20 reach RECOGNISED of the best
     recognised, chosen = nb.choose_samples(images, score, 5)
     assert np.array_equal(recognised, score >= nb.RECOGNISED * best)
     assert recognised[chosen].all()
