@@ -9,8 +9,9 @@ images each judge recognises (and the fewest in one row), how many categories ea
 manifold (and how many tiles show the rarest), how much a row's images differ (`variety`: the
 mean absolute pixel difference of two images of a row, averaged over the rows, as the notebook's
 summary reports it; `rows>=0.08` and `lowest row`; `gap`: the smallest largest-pixel difference
-of two images of one row), and the misreadings. It also draws every model's (d) grid side by side
-into one contact sheet (`--sheet`), with the images a judge misreads framed in red.
+of two images of one row), and the misreadings; then, per model, each category's best score and
+the categories whose bar (d)'s second pass widened. It also draws every model's (d) grid side by
+side into one contact sheet (`--sheet`), with the images a judge misreads framed in red.
 The quality test asks, of the default run, at least 49 of 50 and 4 of every row from each judge,
 all ten categories in the manifold, and every two images of a row differing by more than 0.05 in
 some pixel.
@@ -56,12 +57,36 @@ def trained_model(data, seed, bf16, keep):
     return model, history[-1]["test_loss"]
 
 
+def chosen_images(model, classifiers, data, z):
+    """(d)'s images as `class_latents` chooses them, and per category its best score s_c and
+    whether the second pass (near-copies) widened its bar: `choose_samples`' recognised set
+    against the one it returns with RELAXED out of play (its second pass then keeps the first
+    bar)."""
+    record, choose = [], NB.choose_samples
+
+    def recording(images, score, k):
+        recognised, chosen = choose(images, score, k)
+        relaxed, NB.RELAXED = NB.RELAXED, 1.0
+        first, _ = choose(images, score, k)
+        NB.RELAXED = relaxed
+        record.append((score.max(), recognised.sum() > first.sum()))
+        return recognised, chosen
+
+    NB.choose_samples = recording  # class_latents looks it up in the notebook's namespace
+    try:
+        _, _, images = NB.class_latents(model, classifiers, data, z, NB.SAMPLES_PER_CLASS)
+    finally:
+        NB.choose_samples = choose
+    return images, record
+
+
 def judge_line(data, judge_models, model, seed):
     """The figures of one model: (d) per judge, (c) per judge, the variety of its rows, the
-    smallest gap, the misreadings, the (d) images and which of them a judge misreads."""
+    smallest gap, the misreadings, the (d) images and which of them a judge misreads, and the
+    per-category record of `chosen_images`."""
     z = NB.sample_latents(model, data["train_x"], torch.Generator().manual_seed(seed)).numpy()
     classifiers = [NB.train_classifier(data, seed + i) for i in range(NB.N_CLASSIFIERS)]
-    _, _, images = NB.class_latents(model, classifiers, data, z, NB.SAMPLES_PER_CLASS)
+    images, record = chosen_images(model, classifiers, data, z)
     manifold = NB.decode(model, NB.quantile_grid(z, NB.GRID_SIZE, NB.MANIFOLD_COVERAGE)).numpy()
     k = images.shape[1]
     rows = [NB.within_row_difference(row) for row in images]
@@ -77,7 +102,7 @@ def judge_line(data, judge_models, model, seed):
                      f"{(tiles > 0).sum():2d}/10 (min {tiles.min()})")
         wrong += [f"{name}: {NB.CLASS_NAMES[row]} as {NB.CLASS_NAMES[label]}"
                   for row, row_labels in enumerate(read) for label in row_labels if label != row]
-    return parts, variety, gap, wrong, images, misread
+    return parts, variety, gap, wrong, images, misread, record
 
 
 def contact_sheet(grids, path):
@@ -126,18 +151,23 @@ def main():
     print(f"{'path':9s} {'seed':>4s} {'held-out':>8s}  "
           + "  ".join(f"{name.upper() + ' (d) grid, (c) manifold':37s}" for name in judge_models)
           + "  variety  rows>=0.08  lowest row    gap")
-    misreadings, grids = [], []
+    misreadings, grids, passes = [], [], []
     for path in args.paths:
         for seed in args.seeds:
             model, test_loss = trained_model(data, seed, path == "bfloat16", args.keep)
-            parts, variety, gap, wrong, images, misread = judge_line(data, judge_models, model,
-                                                                     seed)
+            parts, variety, gap, wrong, images, misread, record = judge_line(
+                data, judge_models, model, seed)
             print(f"{path:9s} {seed:4d} {test_loss:8.2f}  " + "  ".join(f"{p:37s}" for p in parts)
                   + f"  {variety[0]:7.3f}  {variety[1]:9d}  {variety[2]:10.3f}  {gap:.3f}",
                   flush=True)
             misreadings += [f"{path} seed {seed}: {w}" for w in wrong]
             grids.append((f"{path} seed {seed}\nvariety {variety[0]:.3f}", images, misread))
+            widened = [name for name, (_, wide) in zip(NB.CLASS_NAMES, record) if wide]
+            passes.append(f"{path:9s} {seed:4d}  " + " ".join(f"{best:.2f}" for best, _ in record)
+                          + "  " + (", ".join(widened) or "none"))
     print("\nmisread: " + ("; ".join(misreadings) if misreadings else "none"))
+    print("\nbest score s_c per category (in CLASS_NAMES order), and the categories whose bar the "
+          "second pass (near-copies) widened:\n" + "\n".join(passes))
     contact_sheet(grids, args.sheet)
     print(f"contact sheet: {args.sheet}")
 
