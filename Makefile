@@ -64,12 +64,11 @@ submission: setup-pdf
 	$(TO_PDF) $(SUBMISSION).ipynb
 
 # The speed benchmarks of benchmarks/README.md: the epoch against the matmul floor and the
-# textbook loop, each speed device against its plain alternative, and the full default run, each
-# as it runs here and as Colab's CPU runtime computes (float32, one thread, AVX2 kernels)
+# textbook loop, fused Adam against the standard update, and the full default run, as they run
+# here and as Colab's CPU runtime computes (one thread, AVX2 kernels)
 benchmark: setup
 	$(VPY) benchmarks/train_speed.py
 	$(VPY) benchmarks/train_speed.py --colab-cpu
-	$(VPY) benchmarks/speed_devices.py --threads 2
 	$(VPY) benchmarks/speed_devices.py --colab-cpu
 	$(VPY) benchmarks/full_run.py
 	$(VPY) benchmarks/full_run.py --colab-cpu

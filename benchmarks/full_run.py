@@ -5,15 +5,15 @@ so the committed outputs are left alone), then prints the wall time of the whole
 its slowest sections (by the heading above each code cell; training includes each epoch's
 held-out pass), the training time per epoch, the held-out loss and the peak resident memory of
 the kernel. `--colab-cpu` runs it as Colab's CPU runtime computes: float32 on one thread with
-AVX2 kernels (benchmarks/common.py); `--precision float32 --threads 1` runs float32 on one thread
-with this CPU's own kernels.
+AVX2 kernels (benchmarks/common.py); `--threads 1` runs on one thread with this CPU's own
+kernels.
 
 `--notebook` times another version of the notebook the same way, e.g. an earlier commit's
 (`git show REV:Assignment1_FirstName_LastName.ipynb > /tmp/old.ipynb`); alternate the two in one
 session to compare them (the machine's speed drifts over minutes).
 
-Usage: python benchmarks/full_run.py [--precision auto|float32] [--threads N] [--colab-cpu]
-                                     [--notebook PATH] [--data-dir data]
+Usage: python benchmarks/full_run.py [--threads N] [--colab-cpu] [--notebook PATH]
+                                     [--data-dir data]
 """
 import argparse
 import json
@@ -49,21 +49,18 @@ def section_seconds(notebook):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
-    parser.add_argument("--precision", default="auto", choices=["auto", "float32"])
     parser.add_argument("--threads", type=int, help="threads of the kernel (default: all)")
     add_colab_cpu_option(parser)
     parser.add_argument("--notebook", default=str(NOTEBOOK))
     args = parser.parse_args()
     if args.colab_cpu:  # the kernel inherits the environment; its libraries read it at start
         os.environ.update(COLAB_CPU)
-        args.precision, args.threads = "float32", 1
+        args.threads = 1
     elif args.threads:
         os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(args.threads)
     with tempfile.TemporaryDirectory() as scratch:
         outputs = Path(scratch, "outputs")
         parameters = {"DATA_DIR": args.data_dir, "OUTPUT_DIR": str(outputs)}
-        if args.precision != "auto":  # else the notebook's own default
-            parameters["PRECISION"] = args.precision
         executed = Path(scratch, "executed.ipynb")
         start = time.perf_counter()
         papermill.execute_notebook(args.notebook, str(executed), cwd=str(ROOT),
@@ -75,8 +72,8 @@ def main():
     training = sum(h["seconds"] for h in history)
     # the kernel is a child process of this one, reaped when the run ends
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    how = ("as Colab's CPU runtime: AVX2 kernels, float32, 1 thread" if args.colab_cpu
-           else f"PRECISION={args.precision}, threads: {args.threads or 'all'}")
+    how = ("as Colab's CPU runtime: AVX2 kernels, 1 thread" if args.colab_cpu
+           else f"threads: {args.threads or 'all'}")
     print(f"full default run (Run all, {len(history)} epochs, {how}): {wall:.1f} s wall")
     for heading, seconds in sorted(sections.items(), key=lambda item: -item[1])[:4]:
         print(f"  {seconds:6.1f} s ({seconds / wall:4.0%})  {heading}")

@@ -1,17 +1,17 @@
 """Training recipes compared: the held-out loss and training time of the notebook's own
-`train_vae` for each recipe, on one arithmetic path.
+`train_vae` for each recipe.
 
 Each recipe is BATCH_SIZE,LEARNING_RATE,EPOCHS; all use the notebook's one-cycle schedule (one
 epoch of warm-up, cosine decay to zero). Each is trained once per seed; prints the final held-out
 loss (nats per image, 10,000 test images) of each seed, their mean, and the mean training time.
-The losses are deterministic on a given machine and path; the times depend on its load, so
-compare times only within one run.
+The losses are deterministic on a given machine and thread count; the times depend on its load,
+so compare times only within one run.
 
 `--colab-cpu` trains as Colab's CPU runtime computes: float32 on one thread with AVX2 kernels
 (benchmarks/common.py).
 
-Usage: python benchmarks/recipes.py [RECIPE ...] [--seeds 0 1 2] [--precision bfloat16|float32]
-                                    [--threads T] [--colab-cpu] [--data-dir data]
+Usage: python benchmarks/recipes.py [RECIPE ...] [--seeds 0 1 2] [--threads T] [--colab-cpu]
+                                    [--data-dir data]
 """
 import argparse
 import time
@@ -29,21 +29,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("recipes", nargs="*", default=DEFAULT_RECIPES)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--precision", choices=("bfloat16", "float32"), default="bfloat16")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     add_colab_cpu_option(parser)
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
     args = parser.parse_args()
     if args.colab_cpu:
         restart_as_colab_cpu()
-        args.threads, args.precision = 1, "float32"
+        args.threads = 1
     torch.set_num_threads(args.threads)
-    cpu = torch.device("cpu")
-    bf16 = args.precision == "bfloat16"
-    if bf16 and not NB.native_bf16(cpu):
-        parser.error("this CPU has no native bfloat16: use --precision float32")
-    data = NB.load_fashion_mnist(args.data_dir, cpu)
-    print(f"{describe_cpu()}, {args.precision}\n")
+    data = NB.load_fashion_mnist(args.data_dir, torch.device("cpu"))
+    print(f"{describe_cpu()}, float32\n")
     print("held-out loss of each seed, their mean, and the mean training time\n")
     print(f"{'batch':>6} {'peak lr':>8} {'epochs':>6}"
           + "".join(f"{f'seed {seed}':>8}" for seed in args.seeds) + f"{'mean':>8}  training")
@@ -53,7 +48,7 @@ def main():
         for seed in args.seeds:
             start = time.perf_counter()
             _, history = NB.train_vae(data, int(epochs), int(batch_size), float(lr), "bce",
-                                      seed, cpu, bf16=bf16)
+                                      seed)
             seconds.append(time.perf_counter() - start)
             losses.append(history[-1]["test_loss"])
         print(f"{batch_size:>6} {lr:>8} {epochs:>6}" + "".join(f"{loss:8.2f}" for loss in losses)

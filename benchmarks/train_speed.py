@@ -1,7 +1,6 @@
 """Training speed: the notebook's own epoch against the matmul floor and the textbook loop.
 
-For each arithmetic path of the notebook (bfloat16 autocast, on a CPU that has it natively, and
-float32) this measures, in one run:
+For the notebook's float32 arithmetic this measures, in one run:
 - the matmul rate of the model's five large products (encoder and decoder 784 x 512 layers:
   two forward, three backward) at the notebook's batch size, the best of two epochs' worth;
 - the floor it implies for one epoch: the FLOPs of those products over the 60,000 training images
@@ -9,14 +8,13 @@ float32) this measures, in one run:
 - the notebook's epoch time (training and held-out evaluation) from a three-epoch run of its own
   `train_vae`: the faster of epochs 2 and 3 (the first also pays for first-touch allocations),
   and its ratio to the floor.
-On the float32 path it also times the textbook loop, with the same model and the same work per
-epoch: a training pass (torchvision DataLoader + ToTensor, batch 128, Adam 1e-3, `.item()` every
+It also times the textbook loop, with the same model and the same work per epoch: a training pass (torchvision DataLoader + ToTensor, batch 128, Adam 1e-3, `.item()` every
 step) and a test pass over the 10,000 held-out images, as PyTorch's VAE example runs each epoch;
 three epochs, the faster of epochs 2 and 3, as for the notebook.
-Everything is measured in rounds (a floor reading, the notebook's run, then on float32 the
-textbook's run), so that the load of the machine, which drifts on a shared VM, is the same for
+Everything is measured in rounds (a floor reading, the notebook's run, then the textbook's
+run), so that the load of the machine, which drifts on a shared VM, is the same for
 both halves of a ratio; the table shows the medians over `--rounds` rounds.
-`--colab-cpu` measures as Colab's CPU runtime computes: float32 only, one thread, AVX2 kernels
+`--colab-cpu` measures as Colab's CPU runtime computes: one thread, AVX2 kernels
 (benchmarks/common.py, COLAB_CPU).
 
 Usage: python benchmarks/train_speed.py [--rounds N] [--threads T] [--colab-cpu] [--data-dir data]
@@ -38,15 +36,15 @@ N_TRAIN, N_TEST, N_PIXELS, N_HIDDEN = 60_000, 10_000, 784, 512
 FLOP_PER_IMAGE_PRODUCT = 2 * N_PIXELS * N_HIDDEN  # one 784 x 512 product for one image
 
 
-def matmul_rate(batch_size, dtype, tries=2):
+def matmul_rate(batch_size, tries=2):
     """FLOP/s of the five large products of one training step, best of `tries` epochs."""
     steps = math.ceil(N_TRAIN / batch_size)
-    x = torch.rand(batch_size, N_PIXELS, dtype=dtype)
-    h = torch.rand(batch_size, N_HIDDEN, dtype=dtype)
-    grad_h = torch.rand(batch_size, N_HIDDEN, dtype=dtype)
-    grad_logits = torch.rand(batch_size, N_PIXELS, dtype=dtype)
-    w_enc = torch.rand(N_HIDDEN, N_PIXELS, dtype=dtype)
-    w_dec = torch.rand(N_PIXELS, N_HIDDEN, dtype=dtype)
+    x = torch.rand(batch_size, N_PIXELS)
+    h = torch.rand(batch_size, N_HIDDEN)
+    grad_h = torch.rand(batch_size, N_HIDDEN)
+    grad_logits = torch.rand(batch_size, N_PIXELS)
+    w_enc = torch.rand(N_HIDDEN, N_PIXELS)
+    w_dec = torch.rand(N_PIXELS, N_HIDDEN)
 
     def one_step():
         x @ w_enc.T, grad_h.T @ x  # encoder: forward, weight gradient
@@ -86,7 +84,7 @@ def textbook_epochs(loaders, epochs, seed):
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
     def loss_of(x):
-        logits, mu, logvar = model(x.view(-1, N_PIXELS))
+        logits, mu, logvar = model(x.view(-1, N_PIXELS))  # the notebook's VAE: logits
         return (F.binary_cross_entropy(torch.sigmoid(logits), x.view(-1, N_PIXELS),
                                        reduction="sum")
                 + NB.kl_divergence(mu, logvar).sum())
@@ -111,27 +109,23 @@ def textbook_epochs(loaders, epochs, seed):
     return seconds
 
 
-def rounds(data, loaders, n_rounds, batch_size, learning_rate, bf16, seed):
-    """Per round: a floor reading, three epochs of the notebook's own train_vae, and on float32
-    three epochs of the textbook loop; epochs are the faster of the 2nd and 3rd.
+def rounds(data, loaders, n_rounds, batch_size, learning_rate, seed):
+    """Per round: a floor reading, three epochs of the notebook's own train_vae, and three
+    epochs of the textbook loop; epochs are the faster of the 2nd and 3rd.
 
     Returns the medians over the rounds of the matmul rate, the epoch seconds, the epoch/floor
-    ratio and, on float32, the textbook's epoch seconds, then the range of the rounds'
-    textbook/notebook ratios."""
-    dtype = torch.bfloat16 if bf16 else torch.float32
+    ratio and the textbook's epoch seconds, then the range of the rounds' textbook/notebook
+    ratios."""
     rates, seconds, ratios, textbook, speedups = [], [], [], [], []
     for _ in range(n_rounds):
-        rates.append(matmul_rate(batch_size, dtype))
-        _, history = NB.train_vae(data, 3, batch_size, learning_rate, "bce", seed,
-                                  torch.device("cpu"), bf16=bf16)
+        rates.append(matmul_rate(batch_size))
+        _, history = NB.train_vae(data, 3, batch_size, learning_rate, "bce", seed)
         seconds.append(min(h["seconds"] for h in history[1:]))
         ratios.append(seconds[-1] * rates[-1] / epoch_flop())
-        if not bf16:
-            textbook.append(min(textbook_epochs(loaders, 3, seed)[1:]))
-            speedups.append(textbook[-1] / seconds[-1])
-    medians = [statistics.median(values) if values else None
-               for values in (rates, seconds, ratios, textbook)]
-    return medians + [(min(speedups), max(speedups)) if speedups else None]
+        textbook.append(min(textbook_epochs(loaders, 3, seed)[1:]))
+        speedups.append(textbook[-1] / seconds[-1])
+    medians = [statistics.median(values) for values in (rates, seconds, ratios, textbook)]
+    return medians + [(min(speedups), max(speedups))]
 
 
 def main():
@@ -148,22 +142,16 @@ def main():
     batch_size, learning_rate = NB.BATCH_SIZE, NB.LEARNING_RATE
     data = NB.load_fashion_mnist(args.data_dir, torch.device("cpu"))
     loaders = textbook_loaders(args.data_dir)
-    paths = [("float32", False)]
-    if NB.native_bf16(torch.device("cpu")) and not args.colab_cpu:
-        paths.insert(0, ("bfloat16 autocast", True))
-    print(f"{describe_cpu()}, batch {batch_size}, "
-          f"median of {args.rounds} rounds per path; matmul FLOPs per epoch "
-          f"{epoch_flop() / 1e9:.0f} G\n")
-    print(f"{'path':18s} {'matmul rate':>12s} {'floor':>8s} {'epoch':>8s} {'ratio':>6s}")
-    for name, bf16 in paths:
-        rate, seconds, ratio, textbook, speedups = rounds(
-            data, loaders, args.rounds, batch_size, learning_rate, bf16, args.seed)
-        print(f"{name:18s} {rate / 1e9:7.0f} GFLOP/s {epoch_flop() / rate:6.2f} s "
-              f"{seconds:6.2f} s {ratio:5.2f}x", flush=True)
-    # float32 comes last: its seconds, textbook seconds and ratios are the ones left here
+    print(f"{describe_cpu()}, batch {batch_size}, float32, median of {args.rounds} rounds; "
+          f"matmul FLOPs per epoch {epoch_flop() / 1e9:.0f} G\n")
+    print(f"{'':18s} {'matmul rate':>12s} {'floor':>8s} {'epoch':>8s} {'ratio':>6s}")
+    rate, seconds, ratio, textbook, speedups = rounds(
+        data, loaders, args.rounds, batch_size, learning_rate, args.seed)
+    print(f"{'notebook':18s} {rate / 1e9:7.0f} GFLOP/s {epoch_flop() / rate:6.2f} s "
+          f"{seconds:6.2f} s {ratio:5.2f}x")
     print(f"{'textbook loop':18s} {'':>12s} {'':>8s} {textbook:6.2f} s")
-    print(f"\nnotebook float32 epoch: {textbook / seconds:.2f}x faster than the textbook loop "
-          f"(batch 128, float32; {speedups[0]:.2f}x to {speedups[1]:.2f}x in single rounds)")
+    print(f"\nnotebook epoch: {textbook / seconds:.2f}x faster than the textbook loop "
+          f"(batch 128; {speedups[0]:.2f}x to {speedups[1]:.2f}x in single rounds)")
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ from notebook_code import load_notebook_module
 nb = load_notebook_module()
 mirrors = tuple(sys.argv[2:]) or nb.MIRRORS
 try:
-    nb.download_fashion_mnist(nb.raw_folder(sys.argv[1]), mirrors)
+    nb.download_fashion_mnist(sys.argv[1], mirrors)
 except RuntimeError as err:
     sys.exit(f"[setup] {err}")
 PY

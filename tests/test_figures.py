@@ -1,23 +1,24 @@
 """The helpers behind (c) and (d): the quantile grid, the classifiers, and the rule that picks
 the z values of each category, checked against what they promise."""
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
-def test_quantile_grid_spans_the_coverage_with_equal_shares_of_the_data(nb):
+def test_quantile_grid_puts_its_lines_at_the_medians_of_equal_shares(nb):
     z = np.random.default_rng(0).standard_normal((20_000, 2)) ** 3  # heavy-tailed, skewed
-    grid = nb.quantile_grid(z, 15, 0.99)
+    grid = nb.quantile_grid(z, 15)
     z1, z2 = grid[0, :, 0], grid[:, 0, 1]
     assert grid.shape == (15, 15, 2)
     assert np.allclose(grid[:, :, 0], z1) and np.allclose(grid[:, :, 1], z2[:, None])
-    assert np.isclose(z1[0], np.quantile(z[:, 0], 0.005), rtol=1e-5)
-    assert np.isclose(z1[-1], np.quantile(z[:, 0], 0.995), rtol=1e-5)
+    for i in (0, 7, 14):  # line i is the median of share i: the quantile (i + 0.5) / 15
+        assert np.isclose(z1[i], np.quantile(z[:, 0], (i + 0.5) / 15), rtol=1e-5)
+        assert np.isclose(z2[14 - i], np.quantile(z[:, 1], (i + 0.5) / 15), rtol=1e-5)
     assert np.all(np.diff(z1) > 0) and np.all(np.diff(z2) < 0)  # top row: highest z2
     shares = np.diff([(z[:, 0] <= v).mean() for v in z1])
-    assert np.allclose(shares, 0.99 / 14, atol=0.002)
+    assert np.allclose(shares, 1 / 15, atol=0.002)
 
 
 def test_class_regions_lie_where_a_class_is_dense_and_the_most_common(nb):
@@ -27,7 +28,7 @@ def test_class_regions_lie_where_a_class_is_dense_and_the_most_common(nb):
     labels = np.repeat([0, 1, 2], [3000, 3000, 600])
     labels = np.concatenate([labels, np.arange(7)])  # every class occurs (CLASS_NAMES has 10)
     z = np.concatenate([z, np.full((7, 2), 9.0)])
-    grid, regions = nb.class_regions(z, labels, 5)
+    grid, regions = nb.class_regions(z, labels, k=5)
     assert grid.shape == (160 * 160, 2) and len(regions) == len(nb.CLASS_NAMES)
     for c, centre in ((0, -2), (1, 2)):
         points = grid[regions[c]]
@@ -38,59 +39,19 @@ def test_class_regions_lie_where_a_class_is_dense_and_the_most_common(nb):
     assert regions[2].sum() == 5 and np.all(np.abs(grid[regions[2], 0] + 2) < 2)
 
 
-def test_spread_out_starts_at_first_and_takes_distinct_allowed_images(nb):
-    x = np.random.default_rng(1).random((40, 784))
-    allowed = np.arange(40) % 2 == 0
-    chosen = nb.spread_out(x, allowed, 4, 5)
-    assert chosen[0] == 4 and len(set(chosen.tolist())) == 5 and allowed[chosen].all()
-    copies = np.zeros((8, 784))  # all alike: still five different indices
-    assert len(set(nb.spread_out(copies, np.full(8, True), 0, 5).tolist())) == 5
-    # the second is the allowed image most different from the first
-    differences = np.where(allowed, np.abs(x - x[4]).mean(axis=1), -1)
-    assert chosen[1] == np.argmax(differences)
-
-
-def test_spread_out_takes_the_largest_summed_difference_of_those_apart_and_even(nb):
-    x = np.random.default_rng(2).random((60, 784)) ** 3  # varied: some pairs far, some near
-    allowed = np.arange(60) % 3 != 0
-    chosen = nb.spread_out(x, allowed, 1, 6)
-    for i in range(1, 6):
-        taken = x[chosen[:i]]
-        mean = np.abs(x[:, None] - taken).mean(axis=2)  # (60, i): from each taken
-        pixel = np.abs(x[:, None] - taken).max(axis=2).min(axis=1)
-        left = allowed & ~np.isin(np.arange(60), chosen[:i])
-        even = mean.min(axis=1) >= nb.EVEN * mean.min(axis=1)[left].max()
-        eligible = left & even & (pixel > nb.APART)
-        assert eligible[chosen[i]]
-        assert mean.sum(axis=1)[chosen[i]] == mean.sum(axis=1)[eligible].max()
-
-
-def test_spread_out_skips_images_within_apart_of_one_taken_in_every_pixel(nb):
-    shades = np.stack([np.full(784, s) for s in (0.0, 0.06, 0.065, 0.07)])  # 0: a blank
-    marks = np.zeros((4, 784))
-    for i, mark in enumerate(marks):
-        mark[30 * i:30 * (i + 1)] = 1  # a few pixels drawn in, each its own
-    assert 0.07 < nb.APART  # every shade is within APART of the blank in every pixel
-    assert shades[1:].mean(axis=1).min() > marks.mean(axis=1).max()  # though farther on average
-    chosen = nb.spread_out(np.concatenate([shades, marks]), np.full(8, True), 0, 4)
-    assert chosen[0] == 0 and set(chosen[1:].tolist()) <= {4, 5, 6, 7}
-
-
-def test_spread_out_falls_back_to_the_largest_pixel_difference(nb):
-    x = np.stack([np.full(784, 1 - 0.01 * i) for i in range(8)])  # all within APART
-    assert 0.07 < nb.APART
-    chosen = nb.spread_out(x, np.full(8, True), 0, 5)
-    assert chosen[1] == 7 and len(set(chosen.tolist())) == 5
-
-
 def binary_patterns(n, seed):
     """n crisp, distinct images: random black-and-white pixels."""
     return (np.random.default_rng(seed).random((n, 28, 28)) < 0.3).astype(np.float32)
 
 
+def mean_differences(images):
+    """d of every two of `images` (N, 28, 28): their mean absolute pixel difference."""
+    x = images.reshape(len(images), -1)
+    return np.abs(x[:, None] - x).mean(axis=2)
+
+
 def in_walk_order(images, chosen):
-    first = images[chosen[0]]
-    return np.all(np.diff([np.abs(images[i] - first).mean() for i in chosen]) >= 0)
+    return np.all(np.diff(mean_differences(images)[chosen[0], chosen]) >= 0)
 
 
 def test_choose_samples_takes_five_distinct_recognised_images_in_walk_order(nb):
@@ -105,22 +66,10 @@ def test_choose_samples_takes_five_distinct_recognised_images_in_walk_order(nb):
 def test_choose_samples_recognises_scores_from_a_share_of_the_best(nb):
     images = binary_patterns(100, seed=5)
     best = 0.9
-    score = np.linspace(0.7, best, 100)  # more than 20 reach RECOGNISED of the best
+    score = np.linspace(0.7, best, 100)  # more than 20 reach 90% of the best
     recognised, chosen = nb.choose_samples(images, score, 5)
-    assert np.array_equal(recognised, score >= nb.RECOGNISED * best)
+    assert np.array_equal(recognised, score >= 0.9 * best)
     assert recognised[chosen].all()
-    # the first is the recognised image most different from the best-scored one
-    differences = np.abs(images - images[-1]).mean(axis=(1, 2))
-    assert chosen[0] == np.argmax(np.where(recognised, differences, -1))
-
-
-def near_copies(n, seed):
-    """n images of one crisp pattern, each with a few pixels changed."""
-    rng = np.random.default_rng(seed)
-    copies = np.repeat(binary_patterns(1, seed), n, axis=0)
-    for image in copies:
-        image[rng.integers(0, 28, 3), rng.integers(0, 28, 3)] = 1
-    return copies
 
 
 def test_choose_samples_keeps_at_least_four_per_sample_to_choose_from(nb):
@@ -131,27 +80,55 @@ def test_choose_samples_keeps_at_least_four_per_sample_to_choose_from(nb):
     assert np.array_equal(recognised, score >= np.sort(score)[-20])
 
 
-def test_choose_samples_widens_the_bar_to_relaxed_for_near_copies(nb):
-    images = np.concatenate([near_copies(30, seed=4), binary_patterns(20, seed=6)])
-    score = np.repeat([1.0, 0.7, 0.3], [30, 10, 10])  # the best: near-copies
-    assert nb.RELAXED < 0.7 < nb.RECOGNISED
-    recognised, chosen = nb.choose_samples(images, score, 5)
-    assert np.array_equal(recognised, score >= nb.RELAXED)
-    x = images[chosen]
-    assert nb.within_row_difference(x) >= nb.NEAR_COPIES * x.mean()
-    assert (score[chosen] == 0.7).any() and in_walk_order(images, chosen)
+def test_choose_samples_starts_and_spreads_as_its_rule_says(nb):
+    """The first sample is the recognised image that differs most from the best-scored one;
+    each next one, of the recognised images at least MIN_DIFFERENCE from every sample taken, the
+    one whose differences from them add up to the most (re-derived from the definitions)."""
+    images = np.random.default_rng(2).random((60, 28, 28)) ** 3  # varied: some near, some far
+    score = np.random.default_rng(4).uniform(0.5, 1, 60)
+    recognised, chosen = nb.choose_samples(images, score, 6)
+    d = mean_differences(images)
+    first = np.argmax(np.where(recognised, d[np.argmax(score)], -1))
+    taken = [first]
+    for _ in range(5):
+        left = recognised & ~np.isin(np.arange(60), taken)
+        apart = left & (d[:, taken].min(axis=1) >= nb.MIN_DIFFERENCE)
+        assert apart.any()  # these images are far apart: the fallback is not needed
+        taken.append(int(np.argmax(np.where(apart, d[:, taken].sum(axis=1), -np.inf))))
+    assert sorted(chosen.tolist()) == sorted(taken) and chosen[0] == first
 
 
-def test_choose_samples_never_lowers_the_bar_below_its_share_of_the_best(nb):
-    images = near_copies(60, seed=2)
-    score = np.linspace(0.4, 0.5, 60)  # RECOGNISED of the best is below RELAXED
-    recognised, _ = nb.choose_samples(images, score, 5)
-    assert np.array_equal(recognised, score >= nb.RECOGNISED * 0.5)
+def test_choose_samples_never_takes_a_near_copy_while_another_image_is_apart(nb):
+    """Copies of the best-scored image lie at the largest summed difference from the others, but
+    within MIN_DIFFERENCE of each other: only one of them is taken."""
+    base = binary_patterns(1, seed=11)
+    copies = np.repeat(base, 6, axis=0)
+    copies[:, 0, :3] = np.linspace(0, 1, 6)[:, None]  # a few pixels apart: near-copies
+    others = 0.5 * binary_patterns(6, seed=12)  # fainter, and nearer to each other
+    images = np.concatenate([copies, others])
+    d = mean_differences(images)
+    assert d[:6, :6].max() < nb.MIN_DIFFERENCE <= d[6:, 6:][~np.eye(6, dtype=bool)].min()
+    _, chosen = nb.choose_samples(images, np.ones(12), 5)
+    assert (chosen < 6).sum() == 1
 
 
-def test_within_row_difference_is_the_mean_over_pairs(nb):
-    row = np.stack([np.zeros((28, 28)), np.ones((28, 28)), np.full((28, 28), 0.5)])
-    assert np.isclose(nb.within_row_difference(row), (1 + 0.5 + 0.5) / 3)
+def test_choose_samples_falls_back_to_the_farthest_from_its_nearest_sample(nb):
+    images = np.stack([np.full((28, 28), 1 - 0.002 * i) for i in range(8)])  # all near-copies
+    d = mean_differences(images)
+    assert d.max() < nb.MIN_DIFFERENCE
+    _, chosen = nb.choose_samples(images, np.ones(8), 5)  # image 0 is the best (first of equals)
+    taken = [7]  # the first: the farthest from the best
+    for _ in range(4):  # then, each time, the one whose nearest sample is the farthest
+        nearest = d[:, taken].min(axis=1)
+        nearest[taken] = -1
+        taken.append(int(np.argmax(nearest)))
+    assert chosen[0] == 7 and sorted(chosen.tolist()) == sorted(taken)
+
+
+def test_choose_samples_returns_five_distinct_images_even_of_copies(nb):
+    copies = np.zeros((8, 28, 28), dtype=np.float32)
+    _, chosen = nb.choose_samples(copies, np.ones(8), 5)
+    assert len(set(chosen.tolist())) == 5
 
 
 def test_choose_samples_returns_five_from_as_few_as_five_images(nb):
@@ -173,7 +150,7 @@ def test_clear_images_keeps_at_least_k(nb):
     assert nb.clear_images(images, 5).sum() >= 5
 
 
-def test_neighbour_share_counts_the_class_of_the_nearest_real_images(nb):
+def test_recognition_score_is_the_classifiers_geometric_mean_times_the_neighbour_share(nb):
     base = binary_patterns(3, seed=11).reshape(3, 784)
     rng = np.random.default_rng(12)
     train_x = np.concatenate([np.clip(b + 0.05 * rng.standard_normal((40, 784)), 0, 1)
@@ -181,25 +158,19 @@ def test_neighbour_share_counts_the_class_of_the_nearest_real_images(nb):
     train_y = np.repeat([0, 1, 2], 40)
     train_y[:10] = 5  # a quarter of the images near base[0] are labelled 5
     data = {"train_x": torch.as_tensor(train_x), "train_y": torch.as_tensor(train_y)}
-    norms = data["train_x"].pow(2).sum(dim=1)
-    queries = base.reshape(3, 28, 28)
-    shares = nb.neighbour_share(queries, data, norms, 1)
-    assert shares[1] == 1 and shares[0] == 0 and shares[2] == 0
-    assert np.isclose(nb.neighbour_share(queries[:1], data, norms, 0)[0],
-                      1 - nb.neighbour_share(queries[:1], data, norms, 5)[0])
-    expected = (train_y[np.argsort(((train_x - base[0]) ** 2).sum(axis=1))[:nb.NEIGHBOURS]] == 5)
-    assert np.isclose(nb.neighbour_share(queries[:1], data, norms, 5)[0], expected.mean())
-
-
-def test_class_probabilities_give_each_classifiers_softmax(nb):
     torch.manual_seed(0)
     nets = [nn.Linear(784, 10) for _ in range(3)]
-    images = np.random.default_rng(2).random((6, 28, 28)).astype(np.float32)
-    p = nb.class_probabilities(nets, images)
-    x = torch.as_tensor(images).reshape(6, 784)
-    expected = torch.stack([torch.softmax(net(x), dim=1) for net in nets])
-    assert p.shape == (3, 6, 10) and np.allclose(p.sum(axis=2), 1, atol=1e-6)
-    assert np.allclose(p, expected.detach().numpy(), atol=1e-6)
+    queries = np.concatenate([base, rng.random((4, 784))]).astype(np.float32)
+    for c in (0, 1, 5):
+        score = nb.recognition_score(queries.reshape(-1, 28, 28), c, nets, data)
+        with torch.no_grad():
+            p = np.stack([F.softmax(net(torch.as_tensor(queries)), dim=1)[:, c].numpy()
+                          for net in nets])
+        nearest = np.argsort(((train_x[None] - queries[:, None]) ** 2).sum(axis=2), axis=1)
+        share = (train_y[nearest[:, :25]] == c).mean(axis=1)
+        assert np.allclose(score, p.prod(axis=0) ** (1 / 3) * share, rtol=1e-4, atol=1e-7), c
+    score = nb.recognition_score(base.reshape(3, 28, 28), 1, nets, data)
+    assert score[0] == 0 and score[2] == 0 and score[1] > 0  # only base[1]'s neighbours are 1s
 
 
 @pytest.fixture(scope="module")
@@ -207,33 +178,24 @@ def classifier(nb, data):
     return nb.train_classifier(data, seed=0)
 
 
-def test_a_classifier_recognises_most_real_held_out_images(nb, data, classifier):
-    p = nb.class_probabilities([classifier], data["test_x"])[0]
-    assert (p.argmax(axis=1) == data["test_y"].numpy()).mean() > 0.85
+def test_a_classifier_recognises_most_real_held_out_images(data, classifier):
+    with torch.no_grad():
+        read = classifier(data["test_x"]).argmax(dim=1)
+    assert (read == data["test_y"]).float().mean() > 0.85
 
 
-def test_class_latents_returns_five_distinct_candidates_per_class_with_their_images(
+def test_class_latents_returns_five_distinct_points_of_each_region_with_their_images(
         nb, data, short_run, classifier):
     model = nb.VAE()
     model.load_state_dict(torch.load(short_run.outputs / "vae.pt", weights_only=True))
     model.eval()
-    z = nb.sample_latents(model, data["train_x"], torch.Generator().manual_seed(0)).numpy()
-    candidates, points, images = nb.class_latents(model, [classifier], data, z, 5)
+    with torch.no_grad():
+        mu, logvar = model.encode(data["train_x"])
+    z = nb.reparameterize(mu, logvar, torch.Generator().manual_seed(0)).numpy()
+    points, images = nb.class_latents(model, [classifier], data, z, 5)
     assert points.shape == (10, 5, 2) and images.shape == (10, 5, 28, 28)
     assert np.allclose(images, nb.decode(model, points).numpy(), atol=1e-6)
-    for row, dots in zip(points, candidates):
-        assert len(dots) >= 5 and len({tuple(p) for p in row}) == 5
-        assert all((dots == p).all(axis=1).any() for p in row)  # each point is a candidate
-
-
-def test_label_offsets_keep_the_numbers_of_crowded_points_apart(nb):
-    fig, ax = plt.subplots(figsize=(4, 4))
-    ax.set_xlim(-1, 1)
-    ax.set_ylim(-1, 1)
-    rng = np.random.default_rng(0)  # two rows of five points, each row within a few points
-    points = np.stack([rng.normal(0, 0.01, (5, 2)), rng.normal([0.1, 0], 0.01, (5, 2))])
-    offsets = np.array(nb.label_offsets(ax, points))
-    labels = ax.transData.transform(points.reshape(-1, 2)) * 72 / fig.dpi + offsets
-    apart = np.hypot(*(labels[:, None] - labels[None]).transpose(2, 0, 1))
-    assert apart[np.triu_indices(10, 1)].min() >= 15
-    plt.close(fig)
+    grid, regions = nb.class_regions(z, data["train_y"].numpy())
+    for row, region in zip(points, regions):
+        assert len({tuple(p) for p in row}) == 5
+        assert all((grid[region] == p).all(axis=1).any() for p in row)  # each in its region
