@@ -62,6 +62,21 @@ def test_reparameterized_samples_have_the_posterior_mean_and_variance(nb):
     assert torch.equal(z, same)
 
 
+def test_reparameterize_draws_its_noise_on_the_device_of_mu(nb, monkeypatch):
+    """On a GPU a noise drawn on the CPU and copied over would make the host wait for the GPU at
+    every training step (a blocking copy synchronises the stream)."""
+    devices, randn = [], torch.randn
+
+    def recording_randn(*args, **kwargs):
+        devices.append(kwargs.get("device"))
+        return randn(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "randn", recording_randn)
+    mu = torch.zeros(4, 2, device="meta")  # a device without data: nothing can be copied there
+    z = nb.reparameterize(mu, mu, None)
+    assert devices == [mu.device] and z.device == mu.device
+
+
 def test_reparameterization_is_differentiable_in_mu_and_logvar(nb):
     mu = torch.zeros(5, 2, requires_grad=True)
     logvar = torch.zeros(5, 2, requires_grad=True)

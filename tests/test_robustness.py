@@ -301,6 +301,23 @@ def test_training_on_cuda_keeps_data_on_the_gpu(nb, data_dir):
     assert history[-1]["test_loss"] < history[0]["test_loss"]
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
+def test_a_training_step_on_cuda_never_waits_for_the_gpu(nb):
+    """The loss, its gradients and the update are queued without one synchronising call."""
+    torch.manual_seed(0)
+    model = nb.VAE().cuda()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
+    x = torch.rand(64, 784, device="cuda")
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        recon, kl = nb.vae_loss(model, x, "bce")
+        ((recon + kl) / len(x)).backward()
+        optimizer.step()
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+
+
 def test_device_is_cuda_when_present_else_the_cpu(monkeypatch):
     """The notebook's own DEVICE statement, evaluated with and without a CUDA GPU."""
     cells = json.loads(NOTEBOOK.read_text())["cells"]
